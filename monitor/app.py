@@ -1,0 +1,76 @@
+"""Wiring: config -> seeds -> profiles, store, fetcher, deliverer; shared by the CLI and the daemon."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from monitor.config import FeedConfig, Settings, find_config, load_settings
+from monitor.deliver import Deliverer
+from monitor.fetch import Fetcher
+from monitor.pipeline import Deps, run_feed
+from monitor.seeds import load_seeds
+from monitor.store import Store
+from monitor.topics import build_profile
+from monitor.types import RunReport, Seed, TopicProfile
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def load(config: str | None) -> tuple[Settings, list[Seed], list[TopicProfile]]:
+    """Validated settings, seeds and their profiles; ConfigError on any problem."""
+    settings = load_settings(find_config(config))
+    seeds = load_seeds(settings.seeds_dir)
+    profiles = [build_profile(seed, settings.monitor.threshold) for seed in seeds]
+    return settings, seeds, profiles
+
+
+@dataclass
+class App:
+    """The running parts for one config; `close()` releases them."""
+
+    settings: Settings
+    seeds: list[Seed]
+    profiles: list[TopicProfile]
+    store: Store
+    fetcher: Fetcher
+    deliverer: Deliverer
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def open(cls, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile]) -> "App":
+        stop = threading.Event()
+        store = Store(settings.state_url)
+        return cls(settings, seeds, profiles, store, Fetcher(settings.fetch, stop=stop), Deliverer(store, settings.webhooks), stop)
+
+    @property
+    def deps(self) -> Deps:
+        return Deps(self.settings, self.store, self.fetcher, self.profiles)
+
+    def enabled_feeds(self) -> list[FeedConfig]:
+        return [f for f in self.settings.feeds if f.enabled]
+
+    def poll_all(self) -> Iterator[RunReport]:
+        """Run every enabled feed once, concurrently; reports in config order."""
+        feeds = self.enabled_feeds()
+        deps = self.deps
+        with ThreadPoolExecutor(max_workers=self.settings.fetch.concurrency) as pool:
+            futures = [pool.submit(run_feed, feed, deps, utcnow()) for feed in feeds]
+            for future in futures:
+                yield future.result()
+
+    def close(self) -> None:
+        self.fetcher.close()
+        self.deliverer.close()
+        self.store.close()
+
+
+def state_path(settings: Settings) -> Path | None:
+    url = settings.state_url
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None

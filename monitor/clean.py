@@ -1,0 +1,69 @@
+"""Text and URL hygiene: HTML -> clean text, canonical URLs, stable item keys (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from bs4 import BeautifulSoup
+
+# C0/C1 controls except tab/newline, lone surrogates, and non-characters break JSON
+# consumers and terminals; they never carry meaning in a headline.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SPACE = re.compile(r"\s+")
+_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc|_hsmi|ref_src|cmpid|ocid|smid|taid|at_medium|at_campaign|rss|feature)$", re.I)
+_AMP_PATH = re.compile(r"(/amp/?$|/amp(?=/)|\.amp(?=\.html?$))")
+
+
+def strip_controls(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Visible text of an HTML fragment, whitespace folded, controls removed."""
+    if not fragment:
+        return ""
+    if "<" not in fragment:  # plain text (the common case for titles): skip the parser
+        text = html.unescape(fragment)
+    else:
+        soup = BeautifulSoup(fragment, "lxml")
+        for tag in soup(["script", "style", "noscript", "iframe", "template"]):
+            tag.decompose()
+        text = soup.get_text(" ")
+    return _SPACE.sub(" ", strip_controls(text)).strip()
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Drop tracking parameters, fragments, AMP variants, default ports and trailing slashes."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if host.startswith("amp."):
+        host = host[4:]
+    if parts.port and not (parts.scheme == "http" and parts.port == 80 or parts.scheme == "https" and parts.port == 443):
+        host = f"{host}:{parts.port}"
+    path = _AMP_PATH.sub("", parts.path) or "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k) and k.lower() != "amp"]
+    # https and http of one article are the same article
+    return urlunsplit(("https", host, path, urlencode(sorted(query)), ""))
+
+
+def item_key(guid: str | None, link: str | None, title: str, summary: str) -> str:
+    """Stable key: the guid, else the canonical link, else a hash of the content."""
+    if guid and guid.strip():
+        basis = "g|" + guid.strip()
+    elif canonical := canonical_url(link):
+        basis = "u|" + canonical
+    else:
+        basis = "h|" + _SPACE.sub(" ", f"{title}\n{summary}".lower()).strip()
+    return hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()[:20]

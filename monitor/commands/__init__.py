@@ -1,0 +1,1 @@
+"""One module per `seedwatch` subcommand; each exposes `register(subparsers)`."""

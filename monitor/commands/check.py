@@ -1,0 +1,29 @@
+"""`seedwatch check`: validate config and seeds, print a short summary."""
+
+from __future__ import annotations
+
+import argparse
+
+from monitor.app import load
+from monitor.cli import add_config_arg
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="validate the config and seeds and print a summary")
+    add_config_arg(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, seeds, profiles = load(args.config)
+    enabled = sum(f.enabled for f in settings.feeds)
+    print(f"config   {settings.path}: ok")
+    print(f"state    {settings.state_url}")
+    print(f"feeds    {len(settings.feeds)} ({enabled} enabled), default interval {settings.monitor.poll_interval:g} s")
+    print(f"webhooks {len(settings.webhooks)}: " + (", ".join(f"{h.name} ({h.format})" for h in settings.webhooks) or "none (alerts are only logged)"))
+    print(f"seeds    {len(seeds)} in {settings.seeds_dir}")
+    for seed, profile in zip(seeds, profiles):
+        top = ", ".join(g.name for g in sorted(profile.groups, key=lambda g: -g.weight)[:6])
+        print(f"  {seed.id}: {seed.title[:70]} [{profile.lang}] {len(profile.groups)} groups; top: {top}")
+    print(f"threshold {settings.monitor.threshold:g}")
+    return 0

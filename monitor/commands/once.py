@@ -1,0 +1,37 @@
+"""`seedwatch once`: poll every enabled feed once, deliver pending alerts, exit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from monitor.app import App, load, utcnow
+from monitor.cli import add_config_arg
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("once", help="poll every enabled feed once, deliver pending alerts, exit")
+    add_config_arg(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object per feed run")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    app = App.open(*load(args.config))
+    try:
+        totals = {"ok": 0, "not_modified": 0, "error": 0, "new": 0, "alerts": 0}
+        for report in app.poll_all():
+            totals[report.status] += 1
+            totals["new"] += report.new
+            totals["alerts"] += report.alerts
+            if args.json:
+                print(json.dumps({"feed": report.feed, "status": report.status, "new": report.new, "alerts": report.alerts, "error": report.error}, ensure_ascii=False), flush=True)
+        delivered = app.deliverer.run_once(utcnow())
+        if not args.json:
+            print(
+                f"{totals['ok']} ok, {totals['not_modified']} not modified, {totals['error']} failed; "
+                f"{totals['new']} new items, {totals['alerts']} alerts; delivered {delivered.sent}, failed {delivered.failed}"
+            )
+        return 0
+    finally:
+        app.close()

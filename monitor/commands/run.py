@@ -1,0 +1,19 @@
+"""`seedwatch run`: the long-running daemon."""
+
+from __future__ import annotations
+
+import argparse
+
+from monitor.app import App, load
+from monitor.cli import add_config_arg
+from monitor.daemon import Daemon
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the monitoring daemon until SIGTERM/SIGINT")
+    add_config_arg(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return Daemon(App.open(*load(args.config))).run()

@@ -1,0 +1,115 @@
+"""Feed bytes + response headers -> FeedItems, through feedparser (never given a URL)."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import feedparser
+
+from monitor.clean import html_to_text, item_key, strip_controls
+from monitor.types import FeedItem
+
+# feedparser's fallback (non-strict) parser expands internal entities without limit,
+# so a 110 KB "quadratic blowup" becomes gigabytes: refuse any document that declares them.
+_ENTITY_DECL = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.I | re.S)
+MAX_SUMMARY = 4000
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """What one document held: items, the feed's own title and language, polling hints."""
+
+    items: tuple[FeedItem, ...]
+    title: str
+    lang: str | None
+    ttl: float | None  # seconds, from <ttl> or sy:updatePeriod/updateFrequency
+    problem: str | None  # feedparser's bozo message when it still produced entries
+
+
+class ParseError(Exception):
+    """The body is not a usable feed; message says why."""
+
+
+_PERIOD = {"hourly": 3600, "daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400, "yearly": 365 * 86400}
+
+
+def parse_feed(body: bytes, headers: dict[str, str], feed_url: str, source: str, lang: str | None = None) -> ParsedFeed:
+    """Parse one feed document; raise ParseError when there is nothing usable."""
+    if _ENTITY_DECL.search(body[:65536]):
+        raise ParseError("document declares XML entities (refused: entity expansion attack risk)")
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body),
+            response_headers={k.lower(): v for k, v in headers.items()},
+            sanitize_html=False,  # we reduce HTML to text ourselves
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # feedparser raises on some invalid code points (&#xD800;)
+        raise ParseError(f"feedparser failed: {type(exc).__name__}: {exc}") from None
+    feed = parsed.get("feed", {})
+    entries = parsed.get("entries", [])
+    problem = str(parsed.get("bozo_exception", "")) or None if parsed.get("bozo") else None
+    if not entries and not feed.get("title") and problem:
+        raise ParseError(f"not a feed: {problem}")
+    if not entries and not feed and not parsed.get("version"):
+        raise ParseError("not a feed: no RSS/Atom/RDF document found (an HTML page?)")
+    feed_lang = lang or _short_lang(feed.get("language"))
+    source_name = source or html_to_text(feed.get("title")) or feed_url
+    items = tuple(item for e in entries if (item := _item(e, feed_url, source_name, feed_lang)) is not None)
+    return ParsedFeed(items, html_to_text(feed.get("title")), feed_lang, _ttl(feed), problem)
+
+
+def _item(entry: Any, feed_url: str, source: str, lang: str | None) -> FeedItem | None:
+    title = html_to_text(entry.get("title"))
+    summary_html = entry.get("summary") or ""
+    content = entry.get("content") or []
+    text = html_to_text(" ".join(c.get("value", "") for c in content)) if content else ""
+    summary = html_to_text(summary_html) or text
+    if not title and not summary:
+        return None
+    link = strip_controls(entry.get("link") or "") or None
+    guid = strip_controls(entry.get("id") or "") or None
+    return FeedItem(
+        key=item_key(guid, link, title, summary),
+        feed_url=feed_url,
+        title=title,
+        url=link,
+        summary=summary[:MAX_SUMMARY],
+        published=_published(entry),
+        source=source,
+        lang=_short_lang(entry.get("language")) or lang,
+        text=text if text != summary else "",
+    )
+
+
+def _published(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return datetime(*value[:6], tzinfo=timezone.utc)
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+def _short_lang(value: Any) -> str | None:
+    if not value or not isinstance(value, str):
+        return None
+    return value.strip().lower().replace("_", "-").split("-")[0][:8] or None
+
+
+def _ttl(feed: Any) -> float | None:
+    try:
+        if feed.get("ttl"):
+            return float(feed["ttl"]) * 60
+        period = feed.get("sy_updateperiod")
+        if period in _PERIOD:
+            return _PERIOD[period] / max(1, int(feed.get("sy_updatefrequency") or 1))
+    except (TypeError, ValueError):
+        return None
+    return None

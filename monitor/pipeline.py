@@ -1,0 +1,108 @@
+"""One feed run as a straight line: fetch -> parse -> dedupe -> score -> alert -> store.
+
+Everything the run writes (feed state, new items, alerts, outbox rows) is one
+transaction, so a crash at any moment leaves either the whole run or none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from monitor import cachecontrol
+from monitor.alerts import make_alert, payload, sinks_for
+from monitor.config import FeedConfig, Settings
+from monitor.fetch import Fetcher
+from monitor.parse import ParseError, parse_feed
+from monitor.score import score
+from monitor.store import Store
+from monitor.types import Alert, FeedItem, FeedState, Fetched, FetchFailed, NotModified, RunReport, TopicProfile
+
+log = logging.getLogger("seedwatch.feed")
+alert_log = logging.getLogger("seedwatch.alert")
+
+
+@dataclass
+class Deps:
+    """What a feed run needs; injected so tests use real parts on loopback."""
+
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    profiles: list[TopicProfile]
+    rng: random.Random = field(default_factory=random.Random)
+
+
+def run_feed(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
+    """Poll one feed once and record the outcome; never raises for feed trouble."""
+    started = time.monotonic()
+    report = _run(feed, deps, now)
+    report = RunReport(report.feed, report.status, report.new, report.alerts, report.error, time.monotonic() - started)
+    level = logging.WARNING if report.status == "error" else logging.INFO
+    log.log(level, "feed run", extra={"kv": {"feed": feed.url, "status": report.status, "new": report.new, "alerts": report.alerts, "error": report.error, "ms": round(report.duration * 1000)}})
+    return report
+
+
+def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
+    settings, store = deps.settings, deps.store
+    state = store.feed_state(feed.url)
+    if state.disabled:
+        return RunReport(feed.url, "error", error=f"disabled after {state.last_error}; remove and re-add the feed to enable it")
+    interval = settings.feed_interval(feed)
+    result = deps.fetcher.fetch(feed.url, state)
+
+    if isinstance(result, FetchFailed):
+        return _failed(feed, deps, state, now, result.kind, result.message, cachecontrol.retry_after(result.headers, now))
+
+    hint = cachecontrol.server_hint(result.headers, now)
+    if isinstance(result, NotModified):
+        nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint)
+        store.save_feed_state(cachecontrol.succeeded(state, now, result.headers, nxt, None), feed.name, now)
+        return RunReport(feed.url, "not_modified")
+
+    assert isinstance(result, Fetched)
+    digest = cachecontrol.body_hash(result.body)
+    if digest == state.body_hash:
+        nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint)
+        store.save_feed_state(cachecontrol.succeeded(state, now, result.headers, nxt, digest), feed.name, now)
+        return RunReport(feed.url, "not_modified")
+    try:
+        parsed = parse_feed(result.body, result.headers, feed.url, feed.name, feed.lang)
+    except ParseError as exc:
+        return _failed(feed, deps, state, now, "parse", f"{feed.url}: {exc}", None)
+
+    new_items = store.unseen(parsed.items)
+    queued = _score(new_items, feed, deps, now)
+    nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint, parsed.ttl)
+    new_state = cachecontrol.succeeded(state, now, result.headers, nxt, digest)
+    stored, alerts = store.commit_run(new_state, feed.name, now, new_items, queued)
+    for alert in alerts:
+        alert_log.info("ALERT", extra={"kv": {"seed": alert.seed_id, "score": round(alert.score, 3), "title": alert.item.title, "url": alert.item.url, "feed": feed.url}})
+    return RunReport(feed.url, "ok", new=stored, alerts=len(alerts))
+
+
+def _score(new_items: list[FeedItem], feed: FeedConfig, deps: Deps, now: datetime) -> list[tuple[Alert, dict[str, Any], list[str]]]:
+    max_age = deps.settings.monitor.max_age
+    out = []
+    for item in new_items:
+        if max_age and item.published and now - item.published > timedelta(seconds=max_age):
+            continue  # stored so it never alerts later, but too old to be news
+        for profile in deps.profiles:
+            match = score(item, profile)
+            if match.alert:
+                alert = make_alert(item, match, profile, now, feed.name)
+                out.append((alert, payload(alert), sinks_for(alert, deps.settings.webhooks)))
+    return out
+
+
+def _failed(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime, kind: str, message: str, retry_after: float | None) -> RunReport:
+    failures = state.consecutive_failures + 1
+    nxt = cachecontrol.next_failure_poll(now, deps.settings.feed_interval(feed), failures, deps.settings.fetch.backoff_cap, deps.rng, retry_after)
+    deps.store.save_feed_state(cachecontrol.failed(state, kind, message, nxt, disable=kind == "gone"), feed.name, now)
+    if kind == "gone":
+        log.error("feed disabled: the server answered 410 Gone", extra={"kv": {"feed": feed.url}})
+    return RunReport(feed.url, "error", error=message)

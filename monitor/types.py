@@ -1,0 +1,154 @@
+"""Plain values that flow between pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Seed:
+    """One seed article: what a topic profile is built from."""
+
+    id: str
+    title: str
+    text: str
+    lang: str | None = None
+    url: str | None = None
+    date: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What we remember about a feed between polls (opaque caching info included)."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    next_poll: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_kind: str | None = None
+    consecutive_failures: int = 0
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A 2xx response with its body, read within limits."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    permanent_url: str | None = None
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """A 304 answer to a conditional GET."""
+
+    url: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class FetchFailed:
+    """Any fetch that did not yield a feed body; `kind` is a short machine word."""
+
+    url: str
+    kind: str
+    message: str
+    status: int | None = None
+    retry_after: float | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+FetchResult = Fetched | NotModified | FetchFailed
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """A normalised feed entry: clean text, a stable key."""
+
+    key: str
+    feed_url: str
+    title: str
+    url: str | None
+    summary: str
+    published: datetime | None
+    source: str
+    lang: str | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class MatchedTerm:
+    """One piece of evidence: a concept group, the surface form seen, and where."""
+
+    group: str
+    term: str
+    where: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """The score of one item against one seed's profile, with its reasons."""
+
+    seed_id: str
+    score: float
+    matched: tuple[MatchedTerm, ...]
+    explanation: str
+    alert: bool = False
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A match over the threshold, as queued in the outbox."""
+
+    id: str
+    seed_id: str
+    seed_title: str
+    item: FeedItem
+    score: float
+    matched: tuple[MatchedTerm, ...]
+    created_at: datetime
+    feed_name: str = ""
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """The outcome of one feed run; one log line and one `--json` line each."""
+
+    feed: str
+    status: str  # ok | not_modified | error
+    new: int = 0
+    alerts: int = 0
+    error: str | None = None
+    duration: float = 0.0
+
+
+@dataclass(frozen=True)
+class ConceptGroup:
+    """One concept of a topic: its aliases in every language, a weight, and its kind."""
+
+    name: str
+    kind: str  # entity | concept | term
+    aliases: tuple[str, ...]
+    weight: float
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class TopicProfile:
+    """What a seed is about, as weighted concept groups; built once per seed."""
+
+    seed_id: str
+    seed_title: str
+    lang: str | None
+    groups: tuple[ConceptGroup, ...]
+    threshold: float
+    excluded: tuple[str, ...] = ()

@@ -1,0 +1,92 @@
+"""Shared fixtures: real servers on loopback, temporary configs, the repo's own seed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import FeedServer, WebhookReceiver
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    server = WebhookReceiver()
+    yield server
+    server.close()
+
+
+def write_config(tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: str = "", fetch: str = "", extra: str = "") -> Path:
+    """A config in `tmp` with loopback allowed, the repo's seeds and a fresh SQLite state."""
+    lines = [
+        "[monitor]",
+        f'state = "{tmp / "state" / "seedwatch.db"}"',
+        f'seeds = "{SEEDS}"',
+        "allow_private_networks = true",
+        'poll_interval = "1h"',
+        "delivery_interval = \"1s\"",
+        textwrap.dedent(monitor),
+        "[fetch]",
+        'timeout = "10s"',
+        textwrap.dedent(fetch),
+    ]
+    for feed in feeds:
+        lines.append("[[feeds]]")
+        lines += [f"{k} = {_toml(v)}" for k, v in feed.items()]
+    for hook in webhooks:
+        lines.append("[[webhooks]]")
+        lines += [f"{k} = {_toml(v)}" for k, v in hook.items()]
+    lines.append(textwrap.dedent(extra))
+    path = tmp / "seedwatch.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def seedwatch(*args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real command (`python -m monitor`) from the repo root."""
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+    )
+
+
+def start_seedwatch(*args: str, env: dict | None = None, **kw) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        **kw,
+    )

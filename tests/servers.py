@@ -1,0 +1,174 @@
+"""Real HTTP servers on 127.0.0.1 for tests: a scripted feed server and a webhook receiver."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Route:
+    """A scripted answer. `handler(request_handler)` takes over completely when given."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    handler: Callable[[BaseHTTPRequestHandler], None] | None = None
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _Base:
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self.lock = threading.Lock()
+        self.server = _Server(("127.0.0.1", 0), self._handler_class())
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _record(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
+        with self.lock:
+            self.requests.append(Request(h.command, h.path, {k.lower(): v for k, v in h.headers.items()}, body, time.time()))
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+
+class FeedServer(_Base):
+    """Serves `routes[path]`; honours If-None-Match / If-Modified-Since with 304."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        super().__init__()
+
+    def set(self, path: str, body: bytes | str = b"", **kw: Any) -> str:
+        self.routes[path] = Route(body.encode() if isinstance(body, str) else body, **kw)
+        return self.url(path)
+
+    def hits(self, path: str) -> list[Request]:
+        with self.lock:
+            return [r for r in self.requests if r.path == path]
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                server._record(self, b"")
+                route = server.routes.get(self.path)
+                if route is None:
+                    self._send(404, b"not found", {"Content-Type": "text/plain"})
+                    return
+                if route.handler:
+                    route.handler(self)
+                    return
+                validators = {}
+                if route.etag:
+                    validators["ETag"] = route.etag
+                if route.last_modified:
+                    validators["Last-Modified"] = route.last_modified
+                inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+                if (route.etag and inm == route.etag) or (not route.etag and route.last_modified and ims == route.last_modified):
+                    self._send(304, b"", validators)
+                    return
+                headers = {"Content-Type": "application/rss+xml; charset=utf-8", **validators, **route.headers}
+                self._send(route.status, route.body, headers)
+
+            def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                if status != 304:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if status != 304:
+                    self.wfile.write(body)
+
+        return Handler
+
+
+class WebhookReceiver(_Base):
+    """Records every POST; answers from a per-path script of statuses (then 200)."""
+
+    def __init__(self) -> None:
+        self.script: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        super().__init__()
+
+    def answer(self, path: str, *statuses: int | tuple[int, dict[str, str]]) -> str:
+        self.script[path] = [s if isinstance(s, tuple) else (s, {}) for s in statuses]
+        return self.url(path)
+
+    def posts(self, path: str | None = None) -> list[Request]:
+        with self.lock:
+            return [r for r in self.requests if r.method == "POST" and (path is None or r.path == path)]
+
+    def json_bodies(self, path: str | None = None) -> list[dict[str, Any]]:
+        return [json.loads(r.body) for r in self.posts(path)]
+
+    def wait_for(self, count: int, timeout: float = 30.0, path: str | None = None) -> list[Request]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.posts(path)) >= count:
+                return self.posts(path)
+            time.sleep(0.05)
+        return self.posts(path)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with server.lock:
+                    queue = server.script.get(self.path, [])
+                    status, headers = queue.pop(0) if queue else (200, {})
+                server._record(self, body)
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        return Handler

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from monitor.config import FeedConfig, Settings, find_config, load_settings
 from monitor.deliver import Deliverer
+from monitor.errors import ConfigError
 from monitor.fetch import Fetcher
 from monitor.pipeline import Deps, run_feed
 from monitor.seeds import load_seeds
@@ -27,8 +28,17 @@ def load(config: str | None) -> tuple[Settings, list[Seed], list[TopicProfile]]:
     """Validated settings, seeds and their profiles; ConfigError on any problem."""
     settings = load_settings(find_config(config))
     seeds = load_seeds(settings.seeds_dir)
-    profiles = [build_profile(seed, settings.monitor.threshold) for seed in seeds]
+    profiles = build_profiles(settings, seeds)
     return settings, seeds, profiles
+
+
+def build_profiles(settings: Settings, seeds: list[Seed]) -> list[TopicProfile]:
+    """One profile per seed with its `[profiles."<seed id>"]` overrides; ConfigError for an unknown seed id."""
+    known = {s.id for s in seeds}
+    for seed_id in settings.profiles:
+        if seed_id not in known:
+            raise ConfigError(f"{settings.path}: profiles.{seed_id}: no seed with this id in {settings.seeds_dir} (the id is the seed file's stem)")
+    return [build_profile(seed, settings.monitor.threshold, settings.profiles.get(seed.id)) for seed in seeds]
 
 
 @dataclass

@@ -142,6 +142,17 @@ class WebhookConfig(_Model):
         return v
 
 
+class ProfileOverride(_Model):
+    """Per-seed tuning of its topic profile: `[profiles."<seed id>"]` (see README: Relevance)."""
+
+    threshold: float | None = Field(None, ge=0.0, le=1.0)
+    add: dict[str, tuple[str, ...]] = {}
+    remove: tuple[str, ...] = ()
+    weights: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = {}
+    required: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
 class Settings(_Model):
     """The whole validated config; paths already resolved."""
 
@@ -149,6 +160,7 @@ class Settings(_Model):
     fetch: FetchSection = FetchSection()
     feeds: tuple[FeedConfig, ...] = ()
     webhooks: tuple[WebhookConfig, ...] = ()
+    profiles: dict[str, ProfileOverride] = {}
     path: str = ""
 
     @model_validator(mode="after")
@@ -251,6 +263,8 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     """Best-effort line number of a key path in the TOML text (1-based)."""
     if not loc:
         return None
+    if loc[0] == "profiles" and len(loc) >= 2:
+        return _line_of_profile(text, str(loc[1]), [str(p) for p in loc[2:]])
     section, rest = str(loc[0]), list(loc[1:])
     index = rest.pop(0) if rest and isinstance(rest[0], int) else None
     key = str(rest[0]) if rest else None
@@ -276,3 +290,27 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
         if re.match(rf"^\s*{re.escape(key)}\s*=", lines[n]):
             return n + 1
     return start + 1
+
+
+def _line_of_profile(text: str, seed: str, rest: list[str]) -> int | None:
+    """Line of a key inside `[profiles."<seed>"]` (or its sub-tables such as `.add`)."""
+    lines = text.splitlines()
+    header = re.compile(rf"""^\s*\[\s*profiles\s*\.\s*(?:"{re.escape(seed)}"|'{re.escape(seed)}'|{re.escape(seed)})\s*(\.\s*(\w+)\s*)?\]""")
+    found = None
+    for n, line in enumerate(lines):
+        m = header.match(line)
+        if not m:
+            continue
+        found = found or n + 1
+        sub = m.group(2)
+        keys = rest[1:] if sub and rest and rest[0] == sub else (rest if not sub else None)
+        if keys is None:
+            continue
+        if not keys:
+            return n + 1
+        for k in range(n + 1, len(lines)):
+            if re.match(r"^\s*\[", lines[k]):
+                break
+            if re.match(rf"""^\s*["']?{re.escape(keys[0])}["']?\s*=""", lines[k]):
+                return k + 1
+    return found

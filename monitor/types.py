@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -152,3 +153,7 @@ class TopicProfile:
     groups: tuple[ConceptGroup, ...]
     threshold: float
     excluded: tuple[str, ...] = ()
+    # (group a, group b, weight in (0, 1]): pairs the seed mentions together, i.e. its relations.
+    relations: tuple[tuple[str, str, float], ...] = ()
+    # The compiled alias index (monitor.textmatch.Matcher), built on first use by monitor.score.
+    matcher: Any = field(default=None, compare=False, repr=False)

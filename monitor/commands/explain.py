@@ -1,0 +1,62 @@
+"""`seedwatch explain --seed S (--text ... | --file F | --url URL)`: score one text and say why."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from monitor.app import load
+from monitor.clean import html_to_text
+from monitor.cli import add_config_arg
+from monitor.errors import ConfigError
+from monitor.fetch import Fetcher
+from monitor.score import score
+from monitor.types import FeedItem, FeedState, Fetched
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("explain", help="score a text, file or web page against a seed and explain the score")
+    p.add_argument("--seed", required=True, help="seed id (the seed file's stem)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--text", help="the text; its first line is taken as the title")
+    src.add_argument("--file", help="a UTF-8 text file; its first line is taken as the title")
+    src.add_argument("--url", help="a web page, fetched with the configured limits")
+    add_config_arg(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, _, profiles = load(args.config)
+    profile = next((p for p in profiles if p.seed_id == args.seed), None)
+    if profile is None:
+        raise ConfigError(f"no seed {args.seed!r}; seeds: {', '.join(p.seed_id for p in profiles)}")
+    if args.text is not None:
+        text = args.text
+    elif args.file is not None:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{args.file}: cannot read: {exc}") from None
+    else:
+        text = _fetch_text(args.url, settings)
+    title, _, rest = text.strip().partition("\n")
+    item = FeedItem(key="explain", feed_url="", title=title.strip(), url=args.url, summary=rest.strip()[:1500], published=None, source="explain", text=rest.strip())
+    match = score(item, profile)
+    print(f"seed    {profile.seed_id}: {profile.seed_title}")
+    print(f"score   {match.score:.3f} (threshold {profile.threshold:g}) -> {'ALERT' if match.alert else 'no alert'}")
+    print(f"why     {match.explanation}")
+    for m in match.matched:
+        print(f"  {m.group:<20} {m.term!r} in {m.where}")
+    return 0
+
+
+def _fetch_text(url: str, settings) -> str:
+    """The page's text via the project's Fetcher (limits, timeouts); a clear error when it fails."""
+    fetcher = Fetcher(settings.fetch)
+    try:
+        result = fetcher.fetch(url, FeedState(url))
+    finally:
+        fetcher.close()
+    if not isinstance(result, Fetched):
+        raise ConfigError(f"{url}: cannot fetch: {getattr(result, 'message', 'not modified')}")
+    return html_to_text(result.body.decode("utf-8", "replace"))

@@ -1,0 +1,121 @@
+"""`seedwatch replay --input items.jsonl [--output F] [--labels F] [--seed S]`: score saved items offline.
+
+Output: one line per input item and seed, in input order: {"id", "seed", "score", "alert", "matched"}.
+With --labels ({"id", "grade"}): P/R/F1 at the threshold for grade 2 and grade >= 1, average
+precision, C_norm, all and per language (monitor.evaluate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from monitor.app import load
+from monitor.cli import add_config_arg
+from monitor.errors import ConfigError
+from monitor.evaluate import Judged, Metrics, by_language
+from monitor.score import score
+from monitor.types import FeedItem
+
+PROGRESS_MIN = 2000  # show a progress bar on stderr for inputs longer than this
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("replay", help="score items from a JSONL file offline; with --labels print evaluation metrics")
+    p.add_argument("--input", required=True, help='JSONL: {"id", "title", "summary", "lang"?, ...} a line')
+    p.add_argument("--output", help="write scored lines here (JSONL); default: stdout unless --labels")
+    p.add_argument("--labels", help='JSONL: {"id", "grade"} a line (0 unrelated, 1 related, 2 on-topic)')
+    p.add_argument("--seed", help="only this seed (default: every seed)")
+    add_config_arg(p)
+    p.set_defaults(func=run)
+
+
+def read_items(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-empty line; ConfigError naming file:line for bad input."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with handle:
+        for n, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"{path}:{n}: not JSON: {exc.msg}") from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not obj["id"]:
+                raise ConfigError(f"{path}:{n}: id: required, a non-empty string")
+            for key in ("title", "summary", "lang"):
+                if obj.get(key) is not None and not isinstance(obj[key], str):
+                    raise ConfigError(f"{path}:{n}: {key}: must be a string")
+            yield n, obj
+
+
+def read_labels(path: Path) -> dict[str, int]:
+    labels: dict[str, int] = {}
+    for n, obj in read_items(path):
+        grade = obj.get("grade")
+        if grade not in (0, 1, 2) or isinstance(grade, bool):
+            raise ConfigError(f"{path}:{n}: grade: must be 0, 1 or 2")
+        labels[obj["id"]] = grade
+    return labels
+
+
+def to_item(obj: dict) -> FeedItem:
+    return FeedItem(key=obj["id"], feed_url="", title=obj.get("title") or "", url=obj.get("url"), summary=obj.get("summary") or "", published=None, source=obj.get("source") or "", lang=obj.get("lang"), text=obj.get("text") or "")
+
+
+def run(args: argparse.Namespace) -> int:
+    _, _, profiles = load(args.config)
+    if args.seed:
+        profiles = [p for p in profiles if p.seed_id == args.seed]
+        if not profiles:
+            raise ConfigError(f"no seed {args.seed!r}")
+    labels = read_labels(Path(args.labels)) if args.labels else None
+    rows = list(read_items(Path(args.input)))
+    out = open(args.output, "w", encoding="utf-8") if args.output else (None if labels is not None else sys.stdout)
+    judged: dict[str, list[Judged]] = {p.seed_id: [] for p in profiles}
+    try:
+        with Progress(console=Console(stderr=True), transient=True, disable=len(rows) < PROGRESS_MIN) as progress:
+            task = progress.add_task("scoring", total=len(rows))
+            for n, obj in rows:
+                item = to_item(obj)
+                for profile in profiles:
+                    match = score(item, profile)
+                    if out is not None:
+                        line = {"id": obj["id"], "seed": profile.seed_id, "score": match.score, "alert": match.alert, "matched": [{"group": m.group, "term": m.term, "where": m.where} for m in match.matched]}
+                        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                    if labels is not None and obj["id"] in labels:
+                        judged[profile.seed_id].append(Judged(obj.get("lang") or "?", match.score, match.alert, labels[obj["id"]]))
+                progress.advance(task)
+    finally:
+        if out is not None and out is not sys.stdout:
+            out.close()
+    if labels is not None:
+        console = Console()
+        for profile in profiles:
+            console.print(metrics_table(profile.seed_id, profile.threshold, by_language(judged[profile.seed_id])))
+    return 0
+
+
+def metrics_table(seed_id: str, threshold: float, metrics: dict[str, Metrics]) -> Table:
+    table = Table(title=f"{seed_id} at threshold {threshold:g}", title_justify="left")
+    for col in ("lang", "items", "g2 P", "g2 R", "g2 F1", "g>=1 P", "g>=1 R", "g>=1 F1", "AP g>=1", "C_norm"):
+        table.add_column(col, justify="right")
+    for lang, m in metrics.items():
+        table.add_row(
+            lang, str(m.items),
+            f"{m.grade2.precision:.3f}", f"{m.grade2.recall:.3f}", f"{m.grade2.f1:.3f}",
+            f"{m.grade1.precision:.3f}", f"{m.grade1.recall:.3f}", f"{m.grade1.f1:.3f}",
+            f"{m.average_precision:.3f}", f"{m.c_norm:.3f}",
+        )
+    table.caption = "g2: grade 2 relevant; g>=1: grade 1 or 2 relevant (P here = alerts on grade 1 or 2); C_norm = P_miss + 4.9 P_fa, target grade 2"
+    return table

@@ -1,0 +1,59 @@
+"""`seedwatch seeds show [SEED]`: the topic profile of each seed as readable tables."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+
+from monitor.app import load
+from monitor.cli import add_config_arg
+from monitor.errors import ConfigError
+from monitor.types import TopicProfile
+
+MAX_ALIASES = 12
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("seeds", help="show seeds' topic profiles (groups, aliases, weights)")
+    action = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    show = action.add_parser("show", help="print the concept groups, aliases and weights of one or every seed")
+    show.add_argument("seed", nargs="?", help="seed id (the seed file's stem); default: every seed")
+    show.add_argument("--all-aliases", action="store_true", help="list every alias instead of the first few")
+    add_config_arg(show)
+    show.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    _, _, profiles = load(args.config)
+    chosen = [p for p in profiles if args.seed in (None, p.seed_id)]
+    if not chosen:
+        raise ConfigError(f"no seed {args.seed!r}; seeds: {', '.join(p.seed_id for p in profiles)}")
+    console = Console()
+    for profile in chosen:
+        console.print(profile_table(profile, args.all_aliases))
+        console.print(relations_table(profile))
+    return 0
+
+
+def profile_table(profile: TopicProfile, all_aliases: bool = False) -> Table:
+    table = Table(title=f"{profile.seed_id}: {profile.seed_title} [{profile.lang}] threshold {profile.threshold:g}", title_justify="left")
+    for col in ("group", "kind", "weight", "flags", "aliases"):
+        table.add_column(col, overflow="fold")
+    for g in profile.groups:
+        aliases = g.aliases if all_aliases else g.aliases[:MAX_ALIASES]
+        more = "" if len(aliases) == len(g.aliases) else f" (+{len(g.aliases) - len(aliases)})"
+        table.add_row(g.name, g.kind, f"{g.weight:.2f}", "required" if g.required else "", ", ".join(aliases) + more)
+    if profile.excluded:
+        table.caption = "excluded terms: " + ", ".join(profile.excluded)
+    return table
+
+
+def relations_table(profile: TopicProfile, top: int = 15) -> Table:
+    table = Table(title=f"strongest relations (of {len(profile.relations)})", title_justify="left")
+    for col in ("group", "group", "weight"):
+        table.add_column(col)
+    for a, b, w in profile.relations[:top]:
+        table.add_row(a, b, f"{w:.2f}")
+    return table

@@ -37,10 +37,11 @@ class Catalogue:
     languages: dict[str, Inflection]
 
     def inflection_for(self, alias: str, kind: str) -> Inflection | None:
-        """Names inflect (Polish cases, Korean particles); concept forms are listed explicitly."""
-        if kind != "entity":
-            return None
-        return self.hangul if is_hangul(alias) else self.latin
+        """Korean particles attach to every noun; Latin-script names inflect (Polish cases) while
+        Latin-script concept forms are listed explicitly (no stemming of common words)."""
+        if is_hangul(alias):
+            return self.hangul
+        return self.latin if kind == "entity" else None
 
     @property
     def hangul(self) -> Inflection:
@@ -60,8 +61,7 @@ class Catalogue:
         latin, hangul = self.latin, self.hangul
         for name, kind, aliases in groups:
             for alias in aliases:
-                rule = None if kind != "entity" else (hangul if is_hangul(alias) else latin)
-                m.add(name, alias, rule)
+                m.add(name, alias, hangul if is_hangul(alias) else (latin if kind == "entity" else None))
         return m
 
 

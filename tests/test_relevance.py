@@ -1,0 +1,107 @@
+"""Relevance engine on the repo's real seed: profile building, matching rules, alert / no alert."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.config import ProfileOverride
+from monitor.lexicon import catalogue_matcher
+from monitor.score import score
+from monitor.seeds import load_seeds
+from monitor.topics import build_profile
+from monitor.types import FeedItem
+from tests.conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def profile():
+    return build_profile(load_seeds(SEEDS)[0], 0.5)
+
+
+def item(title: str, summary: str = "") -> FeedItem:
+    return FeedItem(key="k", feed_url="", title=title, url=None, summary=summary, published=None, source="test")
+
+
+def test_profile_of_the_real_seed(profile):
+    groups = {g.name: g for g in profile.groups}
+    assert profile.lang == "id"
+    korea = groups["South Korea"]
+    assert korea.kind == "entity" and {"Korsel", "South Korea", "Korea Selatan", "대한민국", "Korea Południowa"} <= set(korea.aliases)
+    assert {"Korut", "North Korea", "북한"} <= set(groups["North Korea"].aliases)
+    assert {"NATO", "OTAN", "나토", "Stoltenberg"} <= set(groups["NATO"].aliases)
+    assert {"senjata", "weapons", "broń", "무기"} <= set(groups["weapons"].aliases)
+    assert groups["weapons"].kind == "concept"
+    # The seed is about South Korea, more than about Norway (one mention).
+    assert korea.weight == 1.0 and groups["Norway"].weight < groups["NATO"].weight
+    pairs = {(a, b) for a, b, _ in profile.relations}
+    assert ("NATO", "South Korea") in pairs and ("North Korea", "weapons") in pairs
+
+
+@pytest.mark.parametrize(
+    "text, groups",
+    [
+        ("Latihan NATO-Jepang di Korsel", ["NATO", "Japan", "South Korea"]),
+        ("negara-negara Asia-Pacific", ["Asia-Pacific"]),
+        ("Polska kupi czołgi od Korei Południowej dla Ukrainy", ["Poland", "armour", "South Korea", "Ukraine"]),
+        ("한국이 우크라이나에 무기를 보냈다", ["South Korea", "Ukraine", "weapons"]),
+        ("US sends arms to Kyiv", ["United States", "supply", "weapons", "Ukraine"]),
+    ],
+)
+def test_matching_splits_compounds_and_handles_inflection(text, groups):
+    found = [g for hit in catalogue_matcher().find(text) for g in hit.groups if g in groups]
+    assert sorted(set(found)) == sorted(groups)
+
+
+def test_short_acronyms_are_case_sensitive_and_names_are_not_stemmed():
+    found = {g for hit in catalogue_matcher().find("Ini as roda, us too, rok temu, kor") for g in hit.groups}
+    assert "United States" not in found and "South Korea" not in found
+
+
+CASES = [
+    # (title, summary, alert?)
+    ("NATO desak Korsel kirim senjata ke Ukraina", "Sekjen NATO Stoltenberg di Seoul meminta Korea Selatan mengirim senjata dan amunisi.", True),
+    ("NATO chief urges South Korea to send weapons to Ukraine", "Stoltenberg, in Seoul, cited an urgent need for ammunition.", True),
+    ("North Korea denies supplying weapons to Russia", "Pyongyang called US claims that it sent artillery shells to Moscow groundless.", True),
+    ("Korut bantah kirim senjata ke Rusia", "Pyongyang menyebut tuduhan Amerika Serikat tidak berdasar.", True),
+    ("South Korea rules out sending lethal aid to Ukraine", "Seoul keeps its ban on arms exports to countries at war.", True),
+    # hard negatives: shared entities without the story
+    ("South Korea beats Japan at badminton", "The Korean pair won the final in Tokyo.", False),
+    ("Samsung unveils a new phone", "The Korean company showed its foldable in Seoul.", False),
+    ("NATO summit in Vilnius", "Leaders meet in Lithuania to discuss the alliance.", False),
+    ("Korsel juara bulu tangkis", "Pasangan Korea Selatan menang atas Jepang di final.", False),
+    ("Harga cabai naik menjelang Lebaran", "Pedagang di pasar mengeluhkan kenaikan harga.", False),
+    ("Korsel dan Indonesia teken kerja sama ekonomi digital", "Kedua negara sepakat memperluas perdagangan.", False),
+    ("Local bakery wins pastry award", "The shop on Main Street won the regional prize.", False),
+]
+
+
+@pytest.mark.parametrize("title, summary, expected", CASES, ids=[c[0][:40] for c in CASES])
+def test_alert_table(profile, title, summary, expected):
+    match = score(item(title, summary), profile)
+    assert match.alert is expected, match.explanation
+    assert 0.0 <= match.score <= 1.0
+
+
+def test_match_reports_surface_form_and_place(profile):
+    match = score(item("Korsel tolak kirim senjata", "NATO meminta Korea Selatan membantu Ukraina."), profile)
+    where = {m.group: (m.term, m.where) for m in match.matched}
+    assert where["South Korea"] == ("Korsel", "title")
+    assert where["NATO"] == ("NATO", "summary")
+    assert match.explanation.startswith(f"score {match.score:.2f}")
+
+
+def test_overrides_change_the_profile(profile):
+    seed = load_seeds(SEEDS)[0]
+    ov = ProfileOverride(threshold=0.7, add={"South Korea": ["Negeri Ginseng"], "drones": ["drone", "drones"]}, remove=["Norway", "Yoon"], weights={"NATO": 0.2}, required=["South Korea"], exclude=["badminton"])
+    tuned = build_profile(seed, 0.5, ov)
+    groups = {g.name: g for g in tuned.groups}
+    assert tuned.threshold == 0.7 and "Norway" not in groups
+    assert "Negeri Ginseng" in groups["South Korea"].aliases and "Yoon" not in groups["South Korea"].aliases
+    assert groups["drones"].aliases == ("drone", "drones") and groups["NATO"].weight == 0.2
+    # required: a strong item without South Korea no longer alerts
+    nk = item("North Korea denies supplying weapons to Russia", "Pyongyang called claims it sent shells to Moscow groundless.")
+    assert score(nk, profile).alert and not score(nk, tuned).alert
+    assert "required group missing" in score(nk, tuned).explanation
+    # exclude: an excluded term vetoes an alert
+    strong = item("Negeri Ginseng kirim senjata ke Ukraina", "NATO mendesak Korsel; badminton")
+    assert not score(strong, tuned).alert and "excluded term" in score(strong, tuned).explanation

@@ -24,7 +24,7 @@ class KnownGroup:
     """One entity or concept of the catalogue: display name, kind and surface forms."""
 
     name: str
-    kind: str  # entity | concept | background
+    kind: str  # entity | concept | background | interaction
     aliases: tuple[str, ...]
     related: tuple[str, ...] = ()
 
@@ -74,7 +74,7 @@ def catalogue() -> Catalogue:
     """The shipped catalogue (package data), built once per process."""
     lexicon, gazetteer = _read("lexicon.toml"), _read("gazetteer.toml")
     languages = {
-        lang: Inflection(tuple(spec.get("endings", ())), tuple(spec.get("strip", ())), int(spec.get("min_stem", 4)))
+        lang: Inflection(tuple(spec.get("endings", ())), tuple(spec.get("strip", ())), int(spec.get("min_stem", 4)), tuple(spec.get("pronouns", ())))
         for lang, spec in lexicon.get("languages", {}).items()
     }
     groups: dict[str, KnownGroup] = {}
@@ -90,7 +90,7 @@ def catalogue() -> Catalogue:
     for name, spec in gazetteer.get("entities", {}).items():
         groups[name] = KnownGroup(name, "entity", tuple(spec.get("aliases", ())))
     for name, spec in lexicon.get("concepts", {}).items():
-        kind = "background" if spec.get("background") else "concept"
+        kind = "interaction" if spec.get("interaction") else "background" if spec.get("background") else "concept"
         groups[name] = KnownGroup(name, kind, tuple(spec.get("forms", ())), tuple(spec.get("related", ())))
     return Catalogue(groups, languages)
 

@@ -1,84 +1,118 @@
 """(FeedItem, TopicProfile) -> Match: score in [0, 1], the evidence and a one-line explanation (pure).
 
-Evidence is weighted by place (title counts most). Most of the score comes from the seed's
-relations the item shares (pairs of groups the seed names in one paragraph: NATO~South Korea,
-North Korea~weapons), the rest from single groups; both combine as noisy-OR,
-1 - prod(1 - strength * weight * place). The gate: an item can only alert with
-evidence from at least MIN_GROUPS distinct groups, at least one of them an entity and one a
-concept, every `required` group present and no excluded term; a gated-out item keeps
-a damped score (for ranking) but never alerts.
+An item is relevant when it instantiates one of the seed's facts (monitor.topics): a core fact
+needs two of the fact's actors (one when the fact has one, then in the title) and one of its
+concepts or their related concepts; a relation fact needs two of its actors and an interaction.
+That is the gate: evidence from several groups, an entity among them, so "South Korea beats
+Japan at badminton" or "NATO summit in Vilnius" never alert.
+
+Score: an item that instantiates a fact scores 0.5 + 0.5 x the weighted share of the fact's
+groups it shows (place-weighted: title 1, lead 0.8, deeper text less); any other item scores
+below 0.5, by the noisy-OR of the single groups it shows (useful for ranking only). So the
+default threshold 0.5 means "instantiates a fact"; a higher threshold asks for fuller coverage.
 """
 
 from __future__ import annotations
 
 from monitor.lexicon import catalogue
 from monitor.textmatch import tokenize
-from monitor.types import FeedItem, Match, MatchedTerm, TopicProfile
+from monitor.types import Fact, FeedItem, Match, MatchedTerm, TopicProfile
 
 PLACES = (("title", 1.0), ("summary", 0.8), ("text", 0.6))
-# Share of the score from seed relations (pairs) vs single groups, and each one's strength.
-RELATION_SHARE, GROUP_SHARE = 0.7, 0.3
-RELATION_STRENGTH, GROUP_STRENGTH = 0.3, 0.3
-MIN_GROUPS = 2
-GATED_DAMPING = 0.5
+LEAD_TOKENS, DEEP_FACTOR = 40, 0.5  # evidence past the lead (datelines, long bodies) counts less
+GROUP_STRENGTH = 0.3
+RELATED_CREDIT = 0.5
 
 
 def compile_profile(profile: TopicProfile) -> TopicProfile:
     """The profile with its alias index built (done once; score() calls it when missing)."""
     if profile.matcher is not None:
         return profile
-    matcher = catalogue().matcher([(g.name, g.kind, g.aliases) for g in profile.groups])
+    cat = catalogue()
+    own = {g.name for g in profile.groups}
+    # The whole catalogue is indexed so the longest form wins ("nuclear weapons" is `nuclear`,
+    # not `weapons`); hits on groups outside the profile are then ignored.
+    others = [(g.name, g.kind, g.aliases) for g in cat.groups.values() if g.name not in own]
+    matcher = cat.matcher([(g.name, g.kind, g.aliases) for g in profile.groups] + others)
     object.__setattr__(profile, "matcher", matcher)  # a cache, not state: compare=False field
     return profile
 
 
-def score(item: FeedItem, profile: TopicProfile) -> Match:
-    """Score `item` against `profile`; see the module docstring for the rule."""
+def evidence(item: FeedItem, profile: TopicProfile) -> dict[str, tuple[float, MatchedTerm]]:
+    """Each profile group the item shows: (place factor, first strongest match)."""
     matcher = compile_profile(profile).matcher
-    groups = {g.name: g for g in profile.groups}
+    names = {g.name for g in profile.groups}
     best: dict[str, tuple[float, MatchedTerm]] = {}
     for where, factor in PLACES:
         text = getattr(item, where)
         if not text:
             continue
         for hit in matcher.find(text):
+            f = factor if where == "title" or hit.start < LEAD_TOKENS else factor * DEEP_FACTOR
             for name in hit.groups:
-                if name not in best:
-                    best[name] = (factor, MatchedTerm(name, hit.surface, where))
-    raw = _value(best, groups, profile)
-    reason = _gate(best, groups, profile, item)
-    value = raw if reason is None else raw * GATED_DAMPING
+                if name in names and (name not in best or best[name][0] < f):
+                    best[name] = (f, MatchedTerm(name, hit.surface, where))
+    return best
+
+
+def score(item: FeedItem, profile: TopicProfile) -> Match:
+    """Score `item` against `profile`; see the module docstring for the rule."""
+    best = evidence(item, profile)
+    groups = {g.name: g for g in profile.groups}
+    fact, coverage = _best_fact(best, groups, profile)
+    veto = _veto(best, profile, item)
+    if fact is not None:
+        value = 0.5 + 0.5 * fact.weight * coverage
+    else:
+        miss = 1.0
+        for name, (factor, _) in best.items():
+            miss *= 1.0 - GROUP_STRENGTH * groups[name].weight * factor
+        value = 0.5 * (1.0 - miss)
     matched = tuple(m for _, m in sorted(best.values(), key=lambda fm: -groups[fm[1].group].weight * fm[0]))
-    alert = reason is None and value >= profile.threshold
-    return Match(profile.seed_id, round(value, 4), matched, _explain(value, alert, matched, reason, profile.threshold), alert)
+    alert = fact is not None and veto is None and value >= profile.threshold
+    return Match(profile.seed_id, round(value, 4), matched, _explain(value, alert, matched, fact, veto, profile.threshold), alert)
 
 
-def _value(best: dict, groups: dict, profile: TopicProfile) -> float:
-    """Relations the item shares with the seed carry most of the score; single groups the rest."""
-    rel_miss = 1.0
-    for a, b, w in profile.relations:
-        if a in best and b in best:
-            rel_miss *= 1.0 - RELATION_STRENGTH * w * min(best[a][0], best[b][0])
-    uni_miss = 1.0
-    for name, (factor, _) in best.items():
-        uni_miss *= 1.0 - GROUP_STRENGTH * groups[name].weight * factor
-    return RELATION_SHARE * (1.0 - rel_miss) + GROUP_SHARE * (1.0 - uni_miss)
+def _best_fact(best: dict, groups: dict, profile: TopicProfile) -> tuple[Fact | None, float]:
+    """The seed fact the item instantiates with the highest weighted coverage."""
+    related = {c: tuple(r for r in catalogue().groups[c].related if r in groups) if c in catalogue().groups else () for f in profile.facts for c in f.concepts}
+    top, top_cov = None, 0.0
+    for fact in profile.facts:
+        actors = [e for e in fact.entities if e in best]
+        if len(actors) < min(2, len(fact.entities)) or not any(a in fact.anchors for a in actors):
+            continue
+        if not any(best[a][1].where == "title" for a in actors):
+            continue  # the fact must be the item's subject: one of its actors in the title
+        if fact.kind == "core":
+            direct = [c for c in fact.concepts if c in best]
+            indirect = [r for c in fact.concepts for r in related[c] if r in best and r not in direct]
+            if not direct and not any(best[r][1].where == "title" for r in indirect):
+                continue
+            if len(fact.entities) == 1 and not (direct and best[actors[0]][1].where == "title" and best[direct[0]][1].where == "title"):
+                continue
+        else:
+            direct = [c for c in best if groups[c].kind == "interaction"]
+            indirect = []
+            if not direct:
+                continue
+        links = fact.concepts if fact.kind == "core" else fact.concepts[:1]
+        total = sum(groups[n].weight for n in fact.entities + links if n in groups) or 1.0
+        got = sum(groups[n].weight * best[n][0] for n in actors)
+        got += sum(groups[n].weight * best[n][0] for n in direct if n in links or fact.kind == "relation")
+        got += sum(RELATED_CREDIT * groups[n].weight * best[n][0] for n in indirect)
+        cov = min(1.0, got / total)
+        if fact.weight * cov > (top.weight * top_cov if top else -1.0):
+            top, top_cov = fact, cov
+    return top, top_cov
 
 
-def _gate(best: dict, groups: dict, profile: TopicProfile, item: FeedItem) -> str | None:
-    """Why the item may not alert, or None when the evidence is broad enough."""
-    kinds = [groups[n].kind for n in best]
-    if len(best) < MIN_GROUPS:
-        return f"needs {MIN_GROUPS} distinct groups"
-    if "entity" not in kinds:
-        return "no entity matched"
-    if "concept" not in kinds:
-        return "no domain concept matched"
+def _veto(best: dict, profile: TopicProfile, item: FeedItem) -> str | None:
+    """A reason from the config overrides why the item may not alert (required / excluded)."""
     missing = [g.name for g in profile.groups if g.required and g.name not in best]
     if missing:
         return "required group missing: " + ", ".join(missing)
     if profile.excluded:
-        words = set()
+        words: set[str] = set()
         for where, _ in PLACES:
             words.update(tokenize(getattr(item, where) or "")[1])
         found = [t for t in profile.excluded if all(w in words for w in tokenize(t)[1])]
@@ -87,7 +121,12 @@ def _gate(best: dict, groups: dict, profile: TopicProfile, item: FeedItem) -> st
     return None
 
 
-def _explain(value: float, alert: bool, matched: tuple[MatchedTerm, ...], reason: str | None, threshold: float) -> str:
-    evidence = ", ".join(f"{m.group}={m.term!r} ({m.where})" for m in matched) or "nothing"
-    verdict = "alert" if alert else ("gated: " + reason if reason else f"below threshold {threshold:g}")
-    return f"score {value:.2f} ({verdict}): {evidence}"
+def _explain(value: float, alert: bool, matched: tuple[MatchedTerm, ...], fact: Fact | None, veto: str | None, threshold: float) -> str:
+    evidence_ = ", ".join(f"{m.group}={m.term!r} ({m.where})" for m in matched) or "nothing"
+    if fact is None:
+        verdict = "no seed fact instantiated"
+    elif veto:
+        verdict = veto
+    else:
+        verdict = ("alert" if alert else f"below threshold {threshold:g}") + f"; fact: {'+'.join(fact.entities)} / {'+'.join(fact.concepts)}"
+    return f"score {value:.2f} ({verdict}): {evidence_}"

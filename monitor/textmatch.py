@@ -37,6 +37,7 @@ class Inflection:
     endings: tuple[str, ...] = ()
     strip: tuple[str, ...] = ()
     min_stem: int = 4
+    pronouns: tuple[str, ...] = ()
 
     def forms(self, word: str) -> set[str]:
         """The word and its inflected forms; short words only match as written (never over-stem)."""

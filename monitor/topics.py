@@ -1,18 +1,23 @@
-"""Seed -> TopicProfile: the seed's entities and concepts as cross-language groups, weighted by salience.
+"""Seed -> TopicProfile: the seed's entities and concepts as cross-language groups, and its facts.
 
 1. Detect the seed's language (monitor.langid).
 2. Read the seed with the catalogue (CLDR countries, gazetteer, domain lexicon): every entity or
-   concept it mentions becomes a group carrying all its aliases in every language. Mentions in the
-   title count 3x, in subheads 2x.
+   concept it mentions becomes a group carrying all its aliases in every language, weighted by
+   salience (mentions; title 3x, subheads 2x) on a log scale.
 3. Concepts the lexicon marks as `related` join at a lower weight (weapons -> ammunition).
-4. Rare seed words and capitalised names the catalogue does not know become seed-language
-   `term` groups (rarity from wordfreq); they add to a score but never satisfy the entity gate.
-5. Per-seed config overrides (add/remove aliases, weights, required, exclude, threshold) apply last.
+4. Each seed sentence becomes a Fact: its entities plus the domain concepts (a "core" fact) or
+   interactions (a "relation" fact) linking them. Sentences that only set the scene (war,
+   invasion, no domain concept) are not facts; a sentence opening with a pronoun keeps the
+   previous sentence's subject ("Mereka tak pernah mengirim senjata untuk Rusia").
+5. Rare seed words the catalogue does not know become seed-language `term` groups (rarity from
+   wordfreq); they add to a score but never make an item relevant on their own.
+6. Per-seed config overrides (add/remove aliases, weights, required, exclude, threshold) apply last.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -22,12 +27,14 @@ from wordfreq import zipf_frequency
 from monitor.langid import detect
 from monitor.lexicon import catalogue, catalogue_matcher
 from monitor.textmatch import tokenize
-from monitor.types import ConceptGroup, Seed, TopicProfile
+from monitor.types import ConceptGroup, Fact, Seed, TopicProfile
 
 TITLE_BOOST, HEADING_BOOST = 3.0, 2.0
+FACT_WEIGHT = {TITLE_BOOST: 1.0, HEADING_BOOST: 0.9, 1.0: 0.8}
 RELATED_FACTOR = 0.5
 MIN_WEIGHT, TERM_WEIGHT_CAP = 0.3, 0.4
 RARE_ZIPF, MIN_TERM_COUNT, MAX_TERMS = 3.0, 2, 8
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def seed_sections(seed: Seed) -> list[tuple[str, float]]:
@@ -44,25 +51,33 @@ def seed_sections(seed: Seed) -> list[tuple[str, float]]:
 def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicProfile:
     """The seed's topic profile; `override` is the seed's config.ProfileOverride (or None)."""
     cat = catalogue()
-    langs = tuple(cat.languages)
-    lang = seed.lang or detect(seed.title + "\n" + seed.text, langs) or "en"
+    lang = seed.lang or detect(seed.title + "\n" + seed.text, tuple(cat.languages)) or "en"
     salience: Counter[str] = Counter()
-    surface: dict[str, set[str]] = {}
     covered: set[str] = set()
-    pairs: Counter[tuple[str, str]] = Counter()
     term_counts: Counter[str] = Counter()
     term_seen: Counter[str] = Counter()
+    facts: list[Fact] = []
+    pronouns = {p for rule in cat.languages.values() for p in rule.pronouns}
     for text, boost in seed_sections(seed):
-        hits = catalogue_matcher().find(text)
-        for hit in hits:
-            for name in hit.groups:
-                salience[name] += boost
-                surface.setdefault(name, set()).add(hit.surface)
-            covered.update(tokenize(hit.surface)[1])
-        present = sorted({n for hit in hits for n in hit.groups})
-        for i, a in enumerate(present):
-            for b in present[i + 1 :]:
-                pairs[(a, b)] += boost
+        previous: Fact | None = None
+        for sentence in _SENTENCE.split(text):
+            hits = catalogue_matcher().find(sentence)
+            for hit in hits:
+                for name in hit.groups:
+                    salience[name] += boost
+                covered.update(tokenize(hit.surface)[1])
+            names = sorted({n for hit in hits for n in hit.groups})
+            first = tokenize(sentence)[1][:1]
+            if previous is not None and first and first[0] in pronouns:
+                names = sorted(set(names) | set(previous.entities))
+                fact = _fact(names, cat, FACT_WEIGHT[boost], sentence)
+                if isinstance(fact, Fact):
+                    fact = replace(fact, anchors=previous.anchors)
+            else:
+                fact = _fact(names, cat, FACT_WEIGHT[boost], sentence)
+            if isinstance(fact, Fact):
+                facts.append(fact)
+            previous = fact if isinstance(fact, Fact) else None
         for word in tokenize(text)[1]:
             term_counts[word] += boost
             term_seen[word] += 1
@@ -78,27 +93,27 @@ def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicPr
                 groups[rel] = ConceptGroup(rel, known.kind, known.aliases, round(max(MIN_WEIGHT, groups[name].weight * RELATED_FACTOR), 3))
     for word, count in _rare_terms(term_counts, term_seen, covered, lang):
         groups[word] = ConceptGroup(word, "term", (word,), round(min(TERM_WEIGHT_CAP, _weight(count, top)), 3))
-    relations = _relations(pairs, groups, cat)
-    profile = TopicProfile(seed.id, seed.title, lang, tuple(sorted(groups.values(), key=lambda g: (-g.weight, g.name))), threshold, relations=relations)
+    ordered = tuple(sorted(groups.values(), key=lambda g: (-g.weight, g.name)))
+    profile = TopicProfile(seed.id, seed.title, lang, ordered, threshold, facts=tuple(facts))
     if override is not None:
         profile = apply_override(profile, override)
     return profile
 
 
-def _relations(pairs: Counter[tuple[str, str]], groups: dict[str, ConceptGroup], cat: Any) -> tuple[tuple[str, str, float], ...]:
-    """Pairs of groups mentioned in the same seed paragraph, weighted on a log scale; related
-    concepts inherit their parent's pairs at RELATED_FACTOR (weapons~Russia -> ammunition~Russia)."""
-    top = max(pairs.values(), default=1.0)
-    out: dict[tuple[str, str], float] = {}
-    for (a, b), n in pairs.items():
-        out[(a, b)] = _weight(n, top)
-    for (a, b), w in list(out.items()):
-        for x, y in ((a, b), (b, a)):
-            for rel in cat.groups[x].related if x in cat.groups else ():
-                if rel in groups and rel != y:
-                    key = tuple(sorted((rel, y)))
-                    out[key] = max(out.get(key, 0.0), round(w * RELATED_FACTOR, 3))
-    return tuple(sorted(((a, b, w) for (a, b), w in out.items()), key=lambda t: (-t[2], t[0], t[1])))
+def _fact(names: list[str], cat: Any, weight: float, sentence: str) -> Fact | None:
+    """The fact a seed sentence states, or None (no actor, or only scene-setting)."""
+    kinds = {n: cat.groups[n].kind for n in names}
+    entities = tuple(n for n in names if kinds[n] == "entity")
+    concepts = tuple(n for n in names if kinds[n] == "concept")
+    interactions = tuple(n for n in names if kinds[n] == "interaction")
+    if not entities:
+        return None
+    if concepts:
+        return Fact("core", entities, concepts, weight, sentence, entities)
+    scene = any(kinds[n] == "background" for n in names)
+    if interactions and len(entities) >= 2 and not scene:
+        return Fact("relation", entities, interactions, weight, sentence, entities)
+    return None
 
 
 def _weight(s: float, top: float) -> float:
@@ -129,9 +144,6 @@ def apply_override(profile: TopicProfile, ov: Any) -> TopicProfile:
     for name, aliases in ov.add.items():
         if name in groups:
             groups[name] = replace(groups[name], aliases=tuple(dict.fromkeys(groups[name].aliases + tuple(aliases))))
-        elif name in cat.groups and not aliases:
-            known = cat.groups[name]
-            groups[name] = ConceptGroup(name, known.kind, known.aliases, 0.5)
         else:
             known = cat.groups.get(name)
             kind = known.kind if known else "concept"
@@ -144,5 +156,9 @@ def apply_override(profile: TopicProfile, ov: Any) -> TopicProfile:
         if name in groups:
             groups[name] = replace(groups[name], required=True)
     threshold = ov.threshold if ov.threshold is not None else profile.threshold
+    facts = tuple(
+        replace(f, entities=tuple(e for e in f.entities if e in groups), concepts=tuple(c for c in f.concepts if c in groups), anchors=tuple(e for e in f.anchors if e in groups) or tuple(e for e in f.entities if e in groups))
+        for f in profile.facts
+    )
     ordered = tuple(sorted(groups.values(), key=lambda g: (-g.weight, g.name)))
-    return replace(profile, groups=ordered, threshold=threshold, excluded=tuple(ov.exclude))
+    return replace(profile, groups=ordered, threshold=threshold, excluded=tuple(ov.exclude), facts=tuple(f for f in facts if f.entities))

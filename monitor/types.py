@@ -144,6 +144,25 @@ class ConceptGroup:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One seed sentence as who-and-what: the entities it names and the concepts that link them.
+
+    kind "core": the sentence names a domain concept (weapons, export...); an item instantiates
+    it with the fact's actors and one of its concepts. kind "relation": two actors and an
+    interaction (a visit, talks); an item needs both actors and any interaction.
+    """
+
+    kind: str
+    entities: tuple[str, ...]
+    concepts: tuple[str, ...]
+    weight: float
+    text: str
+    # The fact's subject: an item must name one of these (a sentence opening with a pronoun
+    # keeps the previous sentence's subject: "They never sent arms to Russia").
+    anchors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TopicProfile:
     """What a seed is about, as weighted concept groups; built once per seed."""
 
@@ -153,7 +172,7 @@ class TopicProfile:
     groups: tuple[ConceptGroup, ...]
     threshold: float
     excluded: tuple[str, ...] = ()
-    # (group a, group b, weight in (0, 1]): pairs the seed mentions together, i.e. its relations.
-    relations: tuple[tuple[str, str, float], ...] = ()
+    # What the seed states, sentence by sentence: who did what (see Fact).
+    facts: tuple[Fact, ...] = ()
     # The compiled alias index (monitor.textmatch.Matcher), built on first use by monitor.score.
     matcher: Any = field(default=None, compare=False, repr=False)

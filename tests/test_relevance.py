@@ -33,8 +33,16 @@ def test_profile_of_the_real_seed(profile):
     assert groups["weapons"].kind == "concept"
     # The seed is about South Korea, more than about Norway (one mention).
     assert korea.weight == 1.0 and groups["Norway"].weight < groups["NATO"].weight
-    pairs = {(a, b) for a, b, _ in profile.relations}
-    assert ("NATO", "South Korea") in pairs and ("North Korea", "weapons") in pairs
+    facts = {(f.kind, frozenset(f.entities), frozenset(f.concepts)) for f in profile.facts}
+    # the title: NATO urges South Korea to send weapons to Ukraine
+    assert ("core", frozenset({"NATO", "South Korea", "Ukraine"}), frozenset({"weapons"})) in facts
+    # Putin gets weapons from North Korea
+    assert ("core", frozenset({"North Korea", "Russia"}), frozenset({"supply", "weapons"})) in facts
+    # "Mereka tak pernah mengirim senjata untuk Rusia" keeps North Korea (previous sentence) as subject
+    denial = next(f for f in profile.facts if f.text.startswith("Mereka"))
+    assert "North Korea" in denial.anchors and "Russia" not in denial.anchors
+    # "konflik Ukraina dan Rusia" only sets the scene: no fact links Ukraine and Russia alone
+    assert not any(set(f.entities) == {"Russia", "Ukraine"} for f in profile.facts)
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     for profile in chosen:
         console.print(profile_table(profile, args.all_aliases))
-        console.print(relations_table(profile))
+        console.print(facts_table(profile))
     return 0
 
 
@@ -50,10 +50,11 @@ def profile_table(profile: TopicProfile, all_aliases: bool = False) -> Table:
     return table
 
 
-def relations_table(profile: TopicProfile, top: int = 15) -> Table:
-    table = Table(title=f"strongest relations (of {len(profile.relations)})", title_justify="left")
-    for col in ("group", "group", "weight"):
-        table.add_column(col)
-    for a, b, w in profile.relations[:top]:
-        table.add_row(a, b, f"{w:.2f}")
+def facts_table(profile: TopicProfile) -> Table:
+    table = Table(title="facts (an item alerts when it instantiates one)", title_justify="left")
+    for col in ("kind", "actors", "linked by", "weight", "seed sentence"):
+        table.add_column(col, overflow="fold")
+    for f in profile.facts:
+        actors = ", ".join(e + ("" if e in f.anchors else " (object)") for e in f.entities)
+        table.add_row(f.kind, actors, ", ".join(f.concepts), f"{f.weight:.2f}", f.text[:90])
     return table

@@ -35,13 +35,14 @@ class Catalogue:
 
     groups: dict[str, KnownGroup]
     languages: dict[str, Inflection]
+    word_endings: tuple[str, ...] = ()
 
     def inflection_for(self, alias: str, kind: str) -> Inflection | None:
         """Korean particles attach to every noun; Latin-script names inflect (Polish cases) while
-        Latin-script concept forms are listed explicitly (no stemming of common words)."""
+        Latin-script concept forms only take plural-like word endings (no stemming of common words)."""
         if is_hangul(alias):
             return self.hangul
-        return self.latin if kind == "entity" else None
+        return self.latin if kind == "entity" else self.words
 
     @property
     def hangul(self) -> Inflection:
@@ -55,13 +56,17 @@ class Catalogue:
         strip = tuple(sorted({s for r in rules for s in r.strip}, key=len, reverse=True))
         return Inflection(endings, strip, min((r.min_stem for r in rules), default=4))
 
+    @property
+    def words(self) -> Inflection:
+        """Endings any Latin-script concept form may take (plurals), never stripping."""
+        return Inflection(self.word_endings, (), 4)
+
     def matcher(self, groups: list[tuple[str, str, tuple[str, ...]]]) -> Matcher:
         """A Matcher for (name, kind, aliases) triples, with this catalogue's inflection rules."""
         m = Matcher()
-        latin, hangul = self.latin, self.hangul
         for name, kind, aliases in groups:
             for alias in aliases:
-                m.add(name, alias, hangul if is_hangul(alias) else (latin if kind == "entity" else None))
+                m.add(name, alias, self.inflection_for(alias, kind))
         return m
 
 
@@ -92,7 +97,8 @@ def catalogue() -> Catalogue:
     for name, spec in lexicon.get("concepts", {}).items():
         kind = "interaction" if spec.get("interaction") else "background" if spec.get("background") else "concept"
         groups[name] = KnownGroup(name, kind, tuple(spec.get("forms", ())), tuple(spec.get("related", ())))
-    return Catalogue(groups, languages)
+    word_endings = tuple(sorted({e for spec in lexicon.get("languages", {}).values() for e in spec.get("word_endings", ())}))
+    return Catalogue(groups, languages, word_endings)
 
 
 @lru_cache(maxsize=1)

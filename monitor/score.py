@@ -87,13 +87,19 @@ def _best_fact(best: dict, groups: dict, profile: TopicProfile) -> tuple[Fact | 
             direct = [c for c in fact.concepts if c in best]
             indirect = [r for c in fact.concepts for r in related[c] if r in best and r not in direct]
             if not direct and not any(best[r][1].where == "title" for r in indirect):
-                continue
+                # A fact between exactly two actors is also instantiated by those two meeting in
+                # the title ("Kim meets Putin"), at a lower coverage: only the actors count.
+                in_title = [a for a in actors if best[a][1].where == "title"]
+                if len(fact.entities) != 2 or len(in_title) < 2 or not _interaction(best, groups):
+                    continue
+                direct, indirect = [], []
             if len(fact.entities) == 1 and not (direct and best[actors[0]][1].where == "title" and best[direct[0]][1].where == "title"):
                 continue
         else:
-            direct = [c for c in best if groups[c].kind == "interaction"]
+            # A relation fact (two actors and a visit, talks) is weak on its own: both actors in the title.
+            direct = _interaction(best, groups)
             indirect = []
-            if not direct:
+            if not direct or sum(best[a][1].where == "title" for a in actors) < 2:
                 continue
         links = fact.concepts if fact.kind == "core" else fact.concepts[:1]
         total = sum(groups[n].weight for n in fact.entities + links if n in groups) or 1.0
@@ -104,6 +110,11 @@ def _best_fact(best: dict, groups: dict, profile: TopicProfile) -> tuple[Fact | 
         if fact.weight * cov > (top.weight * top_cov if top else -1.0):
             top, top_cov = fact, cov
     return top, top_cov
+
+
+def _interaction(best: dict, groups: dict) -> list[str]:
+    """Interaction groups (talks, visits, cooperation) shown in the title or the lead."""
+    return [n for n, (factor, _) in best.items() if groups[n].kind == "interaction" and factor >= PLACES[1][1]]
 
 
 def _veto(best: dict, profile: TopicProfile, item: FeedItem) -> str | None:

@@ -34,6 +34,7 @@ FACT_WEIGHT = {TITLE_BOOST: 1.0, HEADING_BOOST: 0.9, 1.0: 0.8}
 RELATED_FACTOR = 0.5
 MIN_WEIGHT, TERM_WEIGHT_CAP = 0.3, 0.4
 RARE_ZIPF, MIN_TERM_COUNT, MAX_TERMS = 3.0, 2, 8
+COMMON_ZIPF = 5.0  # an entity whose English name is this frequent (US, China, Europe) is not an actor
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -85,7 +86,9 @@ def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicPr
     groups: dict[str, ConceptGroup] = {}
     for name, s in salience.items():
         known = cat.groups[name]
-        groups[name] = ConceptGroup(name, known.kind, known.aliases, _weight(s, top))
+        common = known.kind == "entity" and zipf_frequency(name, "en") >= COMMON_ZIPF
+        groups[name] = ConceptGroup(name, known.kind, known.aliases, _weight(s, top), common=common)
+    facts = [f for f in (_without_common(f, groups) for f in facts) if f is not None]
     for name in list(groups):
         for rel in cat.groups[name].related:
             if rel not in groups and rel in cat.groups:
@@ -114,6 +117,15 @@ def _fact(names: list[str], cat: Any, weight: float, sentence: str) -> Fact | No
     if interactions and len(entities) >= 2 and not scene:
         return Fact("relation", entities, interactions, weight, sentence, entities)
     return None
+
+
+def _without_common(fact: Fact, groups: dict[str, ConceptGroup]) -> Fact | None:
+    """The fact with ubiquitous actors dropped; None when no actor is left."""
+    entities = tuple(e for e in fact.entities if not groups[e].common)
+    anchors = tuple(e for e in fact.anchors if e in entities)
+    if not entities or not anchors or (fact.kind == "relation" and len(entities) < 2):
+        return None
+    return replace(fact, entities=entities, anchors=anchors)
 
 
 def _weight(s: float, top: float) -> float:

@@ -141,6 +141,9 @@ class ConceptGroup:
     aliases: tuple[str, ...]
     weight: float
     required: bool = False
+    # An actor so frequent in the news (wordfreq) that naming it says little (the US, China):
+    # it adds to a score but never counts as one of a fact's actors.
+    common: bool = False
 
 
 @dataclass(frozen=True)

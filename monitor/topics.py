@@ -7,8 +7,9 @@
 3. Concepts the lexicon marks as `related` join at a lower weight (weapons -> ammunition).
 4. Each seed sentence becomes a Fact: its entities plus the domain concepts (a "core" fact) or
    interactions (a "relation" fact) linking them. Sentences that only set the scene (war,
-   invasion, no domain concept) are not facts; a sentence opening with a pronoun keeps the
-   previous sentence's subject ("Mereka tak pernah mengirim senjata untuk Rusia").
+   invasion, no domain concept) are not facts. A fact's subject (its anchors) is the actors named
+   before its first concept; a sentence opening with a pronoun takes the last actor of the
+   previous sentence ("... disangkal oleh Korut. Mereka tak pernah mengirim senjata untuk Rusia").
 5. Rare seed words the catalogue does not know become seed-language `term` groups (rarity from
    wordfreq); they add to a score but never make an item relevant on their own.
 6. Per-seed config overrides (add/remove aliases, weights, required, exclude, threshold) apply last.
@@ -60,7 +61,7 @@ def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicPr
     facts: list[Fact] = []
     pronouns = {p for rule in cat.languages.values() for p in rule.pronouns}
     for text, boost in seed_sections(seed):
-        previous: Fact | None = None
+        last_actor: str | None = None
         for sentence in _SENTENCE.split(text):
             hits = catalogue_matcher().find(sentence)
             for hit in hits:
@@ -69,16 +70,12 @@ def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicPr
                 covered.update(tokenize(hit.surface)[1])
             names = sorted({n for hit in hits for n in hit.groups})
             first = tokenize(sentence)[1][:1]
-            if previous is not None and first and first[0] in pronouns:
-                names = sorted(set(names) | set(previous.entities))
-                fact = _fact(names, cat, FACT_WEIGHT[boost], sentence)
-                if isinstance(fact, Fact):
-                    fact = replace(fact, anchors=previous.anchors)
-            else:
-                fact = _fact(names, cat, FACT_WEIGHT[boost], sentence)
-            if isinstance(fact, Fact):
+            subject = (last_actor,) if last_actor and first and first[0] in pronouns else _subject(hits, cat)
+            fact = _fact(sorted(set(names) | set(subject)), cat, FACT_WEIGHT[boost], sentence, subject)
+            if fact is not None:
                 facts.append(fact)
-            previous = fact if isinstance(fact, Fact) else None
+            actors = [n for hit in hits for n in hit.groups if cat.groups[n].kind == "entity"]
+            last_actor = actors[-1] if actors else None
         for word in tokenize(text)[1]:
             term_counts[word] += boost
             term_seen[word] += 1
@@ -103,7 +100,15 @@ def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicPr
     return profile
 
 
-def _fact(names: list[str], cat: Any, weight: float, sentence: str) -> Fact | None:
+def _subject(hits: list, cat: Any) -> tuple[str, ...]:
+    """The sentence's subject, by word order: the actors named before its first domain concept
+    (SVO and SOV languages alike put the subject first); every actor when none comes first."""
+    cut = next((h.start for h in hits if any(cat.groups[n].kind == "concept" for n in h.groups)), None)
+    before = tuple(dict.fromkeys(n for h in hits if cut is None or h.start < cut for n in h.groups if cat.groups[n].kind == "entity"))
+    return before or tuple(dict.fromkeys(n for h in hits for n in h.groups if cat.groups[n].kind == "entity"))
+
+
+def _fact(names: list[str], cat: Any, weight: float, sentence: str, subject: tuple[str, ...]) -> Fact | None:
     """The fact a seed sentence states, or None (no actor, or only scene-setting)."""
     kinds = {n: cat.groups[n].kind for n in names}
     entities = tuple(n for n in names if kinds[n] == "entity")
@@ -112,7 +117,7 @@ def _fact(names: list[str], cat: Any, weight: float, sentence: str) -> Fact | No
     if not entities:
         return None
     if concepts:
-        return Fact("core", entities, concepts, weight, sentence, entities)
+        return Fact("core", entities, concepts, weight, sentence, subject)
     scene = any(kinds[n] == "background" for n in names)
     if interactions and len(entities) >= 2 and not scene:
         return Fact("relation", entities, interactions, weight, sentence, entities)

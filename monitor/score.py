@@ -21,6 +21,7 @@ from monitor.types import Fact, FeedItem, Match, MatchedTerm, TopicProfile
 PLACES = (("title", 1.0), ("summary", 0.8), ("text", 0.6))
 LEAD_TOKENS, DEEP_FACTOR = 40, 0.5  # evidence past the lead (datelines, long bodies) counts less
 GROUP_STRENGTH = 0.3
+LOOSE_SHARE = 0.7  # below the gate, rank by partial coverage of a fact more than by loose words
 RELATED_CREDIT = 0.5
 
 
@@ -59,7 +60,7 @@ def score(item: FeedItem, profile: TopicProfile) -> Match:
     """Score `item` against `profile`; see the module docstring for the rule."""
     best = evidence(item, profile)
     groups = {g.name: g for g in profile.groups}
-    fact, coverage = _best_fact(best, groups, profile)
+    fact, coverage, loose = _best_fact(best, groups, profile)
     veto = _veto(best, profile, item)
     if fact is not None:
         value = 0.5 + 0.5 * fact.weight * coverage
@@ -67,49 +68,51 @@ def score(item: FeedItem, profile: TopicProfile) -> Match:
         miss = 1.0
         for name, (factor, _) in best.items():
             miss *= 1.0 - GROUP_STRENGTH * groups[name].weight * factor
-        value = 0.5 * (1.0 - miss)
+        value = 0.45 * (LOOSE_SHARE * loose + (1 - LOOSE_SHARE) * (1.0 - miss))
     matched = tuple(m for _, m in sorted(best.values(), key=lambda fm: -groups[fm[1].group].weight * fm[0]))
     alert = fact is not None and veto is None and value >= profile.threshold
     return Match(profile.seed_id, round(value, 4), matched, _explain(value, alert, matched, fact, veto, profile.threshold), alert)
 
 
-def _best_fact(best: dict, groups: dict, profile: TopicProfile) -> tuple[Fact | None, float]:
-    """The seed fact the item instantiates with the highest weighted coverage."""
-    related = {c: tuple(r for r in catalogue().groups[c].related if r in groups) if c in catalogue().groups else () for f in profile.facts for c in f.concepts}
-    top, top_cov = None, 0.0
+def _best_fact(best: dict, groups: dict, profile: TopicProfile) -> tuple[Fact | None, float, float]:
+    """(fact instantiated with the highest weighted coverage or None, its coverage, the best
+    weighted coverage of any fact, instantiated or not: it ranks the items that do not alert)."""
+    cat = catalogue().groups
+    top, top_cov, loose = None, 0.0, 0.0
     for fact in profile.facts:
+        related = {r for c in fact.concepts if c in cat for r in cat[c].related if r in groups and r not in fact.concepts}
         actors = [e for e in fact.entities if e in best]
-        if len(actors) < min(2, len(fact.entities)) or not any(a in fact.anchors for a in actors):
-            continue
-        if not any(best[a][1].where == "title" for a in actors):
-            continue  # the fact must be the item's subject: one of its actors in the title
-        if fact.kind == "core":
-            direct = [c for c in fact.concepts if c in best]
-            indirect = [r for c in fact.concepts for r in related[c] if r in best and r not in direct]
-            if not direct and not any(best[r][1].where == "title" for r in indirect):
-                # A fact between exactly two actors is also instantiated by those two meeting in
-                # the title ("Kim meets Putin"), at a lower coverage: only the actors count.
-                in_title = [a for a in actors if best[a][1].where == "title"]
-                if len(fact.entities) != 2 or len(in_title) < 2 or not _interaction(best, groups):
-                    continue
-                direct, indirect = [], []
-            if len(fact.entities) == 1 and not (direct and best[actors[0]][1].where == "title" and best[direct[0]][1].where == "title"):
-                continue
-        else:
-            # A relation fact (two actors and a visit, talks) is weak on its own: both actors in the title.
-            direct = _interaction(best, groups)
-            indirect = []
-            if not direct or sum(best[a][1].where == "title" for a in actors) < 2:
-                continue
+        direct = [c for c in fact.concepts if c in best] if fact.kind == "core" else _interaction(best, groups)[:1]
+        indirect = [r for r in related if r in best] if fact.kind == "core" else []
         links = fact.concepts if fact.kind == "core" else fact.concepts[:1]
         total = sum(groups[n].weight for n in fact.entities + links if n in groups) or 1.0
         got = sum(groups[n].weight * best[n][0] for n in actors)
-        got += sum(groups[n].weight * best[n][0] for n in direct if n in links or fact.kind == "relation")
+        got += sum(groups[n].weight * best[n][0] for n in direct)
         got += sum(RELATED_CREDIT * groups[n].weight * best[n][0] for n in indirect)
         cov = min(1.0, got / total)
-        if fact.weight * cov > (top.weight * top_cov if top else -1.0):
+        loose = max(loose, fact.weight * cov)
+        if _instantiates(fact, actors, direct, indirect, best, groups) and fact.weight * cov > (top.weight * top_cov if top else -1.0):
             top, top_cov = fact, cov
-    return top, top_cov
+    return top, top_cov, loose
+
+
+def _instantiates(fact: Fact, actors: list[str], direct: list[str], indirect: list[str], best: dict, groups: dict) -> bool:
+    """The gate: does the item show this fact (its actors, their subject, a link between them)?"""
+    title = [a for a in actors if best[a][1].where == "title"]
+    if len(actors) < min(2, len(fact.entities)) or not any(a in fact.anchors for a in actors):
+        return False
+    if not title:
+        return False  # the fact must be the item's subject: one of its actors in the title
+    if fact.kind == "relation":
+        # two actors and a visit or talks are weak evidence: both actors in the title
+        return bool(direct) and len(title) >= 2
+    if len(fact.entities) == 1:  # one actor: it and a concept in the title, as two different words
+        return any(best[c][1].where == "title" and best[c][1].term != best[actors[0]][1].term for c in direct)
+    if direct or any(best[r][1].where == "title" for r in indirect):
+        return True
+    # A fact between exactly two actors is also shown by those two meeting in the title
+    # ("Kim meets Putin").
+    return len(fact.entities) == 2 and len(title) >= 2 and bool(_interaction(best, groups))
 
 
 def _interaction(best: dict, groups: dict) -> list[str]:

@@ -62,6 +62,7 @@ def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicPr
     pronouns = {p for rule in cat.languages.values() for p in rule.pronouns}
     for text, boost in seed_sections(seed):
         last_actor: str | None = None
+        previous_was_fact = False
         for sentence in _SENTENCE.split(text):
             hits = catalogue_matcher().find(sentence)
             for hit in hits:
@@ -74,6 +75,10 @@ def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicPr
             fact = _fact(sorted(set(names) | set(subject)), cat, FACT_WEIGHT[boost], sentence, subject)
             if fact is not None:
                 facts.append(fact)
+            elif facts and previous_was_fact and names and all(cat.groups[n].kind == "entity" for n in names):
+                # "Negara berikutnya adalah Jepang": a bare mention continues the previous fact, as its object
+                facts[-1] = replace(facts[-1], entities=tuple(dict.fromkeys(facts[-1].entities + tuple(names))))
+            previous_was_fact = fact is not None
             actors = [n for hit in hits for n in hit.groups if cat.groups[n].kind == "entity"]
             last_actor = actors[-1] if actors else None
         for word in tokenize(text)[1]:

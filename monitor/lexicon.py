@@ -6,6 +6,7 @@ concept, with its surface forms in every language we know. Loaded once (cached) 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,6 +37,18 @@ class Catalogue:
     groups: dict[str, KnownGroup]
     languages: dict[str, Inflection]
     word_endings: tuple[str, ...] = ()
+    datelines: tuple[re.Pattern[str], ...] = ()
+
+    def strip_dateline(self, text: str) -> str:
+        """`text` without the datelines/bylines it opens with (lexicon.toml [datelines])."""
+        changed = True
+        while changed and text:
+            changed = False
+            for pattern in self.datelines:
+                m = pattern.match(text)
+                if m and m.end() > 0:
+                    text, changed = text[m.end() :], True
+        return text
 
     def inflection_for(self, alias: str, kind: str) -> Inflection | None:
         """Korean particles attach to every noun; Latin-script names inflect (Polish cases) while
@@ -98,7 +111,8 @@ def catalogue() -> Catalogue:
         kind = "interaction" if spec.get("interaction") else "background" if spec.get("background") else "concept"
         groups[name] = KnownGroup(name, kind, tuple(spec.get("forms", ())), tuple(spec.get("related", ())))
     word_endings = tuple(sorted({e for spec in lexicon.get("languages", {}).values() for e in spec.get("word_endings", ())}))
-    return Catalogue(groups, languages, word_endings)
+    datelines = tuple(re.compile(p) for p in lexicon.get("datelines", {}).get("patterns", ()))
+    return Catalogue(groups, languages, word_endings, datelines)
 
 
 @lru_cache(maxsize=1)

@@ -48,6 +48,8 @@ def evidence(item: FeedItem, profile: TopicProfile) -> dict[str, tuple[float, Ma
         text = getattr(item, where)
         if not text:
             continue
+        if where != "title":
+            text = catalogue().strip_dateline(text)
         for hit in matcher.find(text):
             f = factor if where == "title" or hit.start < LEAD_TOKENS else factor * DEEP_FACTOR
             for name in hit.groups:

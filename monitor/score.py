@@ -14,9 +14,12 @@ default threshold 0.5 means "instantiates a fact"; a higher threshold asks for f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 from monitor.lexicon import catalogue
-from monitor.textmatch import tokenize
-from monitor.types import Fact, FeedItem, Match, MatchedTerm, TopicProfile
+from monitor.textmatch import Matcher, tokenize
+from monitor.types import ConceptGroup, Fact, FeedItem, Match, MatchedTerm, TopicProfile
 
 PLACES = (("title", 1.0), ("summary", 0.8), ("text", 0.6))
 LEAD_TOKENS, DEEP_FACTOR = 40, 0.5  # evidence past the lead (datelines, long bodies) counts less
@@ -25,24 +28,59 @@ LOOSE_SHARE = 0.7  # below the gate, rank by partial coverage of a fact more tha
 RELATED_CREDIT = 0.5
 
 
-def compile_profile(profile: TopicProfile) -> TopicProfile:
-    """The profile with its alias index built (done once; score() calls it when missing)."""
-    if profile.matcher is not None:
-        return profile
+@dataclass(frozen=True)
+class _FactInfo:
+    """What scoring needs of a fact, computed once per profile."""
+
+    fact: Fact
+    related: tuple[str, ...]  # concepts related to the fact's own, present in the profile
+    links: tuple[str, ...]  # the groups that link its actors (concepts, or one interaction)
+    total: float  # the fact's full weight: coverage is measured against it
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A profile's alias index and fact table (built once; stored in TopicProfile.matcher)."""
+
+    matcher: Matcher
+    groups: dict[str, ConceptGroup]
+    facts: tuple[_FactInfo, ...]
+
+
+@lru_cache(maxsize=64)
+def _shared_matcher(tuned: tuple[tuple[str, str, tuple[str, ...]], ...]) -> Matcher:
+    """One index for every profile with the same alias overrides (usually none): the whole
+    catalogue, so the longest form wins ("nuclear weapons" is `nuclear`, not `weapons`);
+    hits on groups outside a profile are ignored by that profile."""
     cat = catalogue()
-    own = {g.name for g in profile.groups}
-    # The whole catalogue is indexed so the longest form wins ("nuclear weapons" is `nuclear`,
-    # not `weapons`); hits on groups outside the profile are then ignored.
-    others = [(g.name, g.kind, g.aliases) for g in cat.groups.values() if g.name not in own]
-    matcher = cat.matcher([(g.name, g.kind, g.aliases) for g in profile.groups] + others)
-    object.__setattr__(profile, "matcher", matcher)  # a cache, not state: compare=False field
-    return profile
+    names = {name for name, _, _ in tuned}
+    others = [(g.name, g.kind, g.aliases) for g in cat.groups.values() if g.name not in names]
+    return cat.matcher(list(tuned) + others)
+
+
+def compile_profile(profile: TopicProfile) -> Compiled:
+    """The profile's compiled form, built on first use and cached on the profile."""
+    if profile.matcher is not None:
+        return profile.matcher
+    cat = catalogue()
+    groups = {g.name: g for g in profile.groups}
+    tuned = tuple(sorted((g.name, g.kind, g.aliases) for g in profile.groups if g.name not in cat.groups or g.aliases != cat.groups[g.name].aliases))
+    matcher = _shared_matcher(tuned)
+    infos = []
+    for fact in profile.facts:
+        related = tuple(dict.fromkeys(r for c in fact.concepts if c in cat.groups for r in cat.groups[c].related if r in groups and r not in fact.concepts))
+        links = fact.concepts if fact.kind == "core" else fact.concepts[:1]
+        total = sum(groups[n].weight for n in fact.entities + links if n in groups) or 1.0
+        infos.append(_FactInfo(fact, related, links, total))
+    compiled = Compiled(matcher, groups, tuple(infos))
+    object.__setattr__(profile, "matcher", compiled)  # a cache, not state: compare=False field
+    return compiled
 
 
 def evidence(item: FeedItem, profile: TopicProfile) -> dict[str, tuple[float, MatchedTerm]]:
     """Each profile group the item shows: (place factor, first strongest match)."""
-    matcher = compile_profile(profile).matcher
-    names = {g.name for g in profile.groups}
+    compiled = compile_profile(profile)
+    matcher, names = compiled.matcher, compiled.groups
     best: dict[str, tuple[float, MatchedTerm]] = {}
     for where, factor in PLACES:
         text = getattr(item, where)
@@ -61,7 +99,7 @@ def evidence(item: FeedItem, profile: TopicProfile) -> dict[str, tuple[float, Ma
 def score(item: FeedItem, profile: TopicProfile) -> Match:
     """Score `item` against `profile`; see the module docstring for the rule."""
     best = evidence(item, profile)
-    groups = {g.name: g for g in profile.groups}
+    groups = compile_profile(profile).groups
     fact, coverage, loose = _best_fact(best, groups, profile)
     veto = _veto(best, profile, item)
     if fact is not None:
@@ -79,26 +117,29 @@ def score(item: FeedItem, profile: TopicProfile) -> Match:
 def _best_fact(best: dict, groups: dict, profile: TopicProfile) -> tuple[Fact | None, float, float]:
     """(fact instantiated with the highest weighted coverage or None, its coverage, the best
     weighted coverage of any fact, instantiated or not: it ranks the items that do not alert)."""
-    cat = catalogue().groups
     top, top_cov, loose = None, 0.0, 0.0
-    for fact in profile.facts:
-        related = {r for c in fact.concepts if c in cat for r in cat[c].related if r in groups and r not in fact.concepts}
+    interactions = _interaction(best, groups)
+    for info in compile_profile(profile).facts:
+        fact = info.fact
         actors = [e for e in fact.entities if e in best]
-        direct = [c for c in fact.concepts if c in best] if fact.kind == "core" else _interaction(best, groups)[:1]
-        indirect = [r for r in related if r in best] if fact.kind == "core" else []
-        links = fact.concepts if fact.kind == "core" else fact.concepts[:1]
-        total = sum(groups[n].weight for n in fact.entities + links if n in groups) or 1.0
+        if fact.kind == "core":
+            direct = [c for c in fact.concepts if c in best]
+            indirect = [r for r in info.related if r in best]
+        else:
+            direct, indirect = interactions[:1], []
+        if not actors and not direct and not indirect:
+            continue
         got = sum(groups[n].weight * best[n][0] for n in actors)
         got += sum(groups[n].weight * best[n][0] for n in direct)
         got += sum(RELATED_CREDIT * groups[n].weight * best[n][0] for n in indirect)
-        cov = min(1.0, got / total)
+        cov = min(1.0, got / info.total)
         loose = max(loose, fact.weight * cov)
-        if _instantiates(fact, actors, direct, indirect, best, groups) and fact.weight * cov > (top.weight * top_cov if top else -1.0):
+        if _instantiates(fact, actors, direct, indirect, best, interactions) and fact.weight * cov > (top.weight * top_cov if top else -1.0):
             top, top_cov = fact, cov
     return top, top_cov, loose
 
 
-def _instantiates(fact: Fact, actors: list[str], direct: list[str], indirect: list[str], best: dict, groups: dict) -> bool:
+def _instantiates(fact: Fact, actors: list[str], direct: list[str], indirect: list[str], best: dict, interactions: list[str]) -> bool:
     """The gate: does the item show this fact (its actors, their subject, a link between them)?"""
     title = [a for a in actors if best[a][1].where == "title"]
     if len(actors) < min(2, len(fact.entities)) or not any(a in fact.anchors for a in actors):
@@ -114,7 +155,7 @@ def _instantiates(fact: Fact, actors: list[str], direct: list[str], indirect: li
         return True
     # A fact between exactly two actors is also shown by those two meeting in the title
     # ("Kim meets Putin").
-    return len(fact.entities) == 2 and len(title) >= 2 and bool(_interaction(best, groups))
+    return len(fact.entities) == 2 and len(title) >= 2 and bool(interactions)
 
 
 def _interaction(best: dict, groups: dict) -> list[str]:

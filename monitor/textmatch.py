@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 _TOKEN = re.compile(r"[\uac00-\ud7a3]+|[\u3400-\u9fff\uf900-\ufaff]+|[^\W_\uac00-\ud7a3\u3400-\u9fff\uf900-\ufaff]+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 CASE_SENSITIVE_MAX = 3
+RECENT_TEXTS = 256
 
 
 @lru_cache(maxsize=8192)
 def tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(original tokens, lower-cased tokens) of a text; cached because every seed scores the same item."""
-    raw = tuple(_TOKEN.findall(unicodedata.normalize("NFKC", text)))
-    return raw, tuple(t.lower() for t in raw)
+    text = unicodedata.normalize("NFKC", text)
+    raw = tuple(_TOKEN.findall(text))
+    low = tuple(_TOKEN.findall(text.lower()))
+    if len(low) != len(raw):  # lower-casing changed a boundary (rare Unicode): per token instead
+        low = tuple(t.lower() for t in raw)
+    return raw, low
 
 
 def is_hangul(text: str) -> bool:
@@ -73,10 +78,12 @@ class Matcher:
     """Finds the aliases of many groups in token sequences; built once per profile."""
 
     def __init__(self) -> None:
-        self._by_form: dict[str, list[_Entry]] = {}
+        self._by_form: dict[str, list[_Entry]] = {}  # lower-cased first word -> entries
+        self._by_case: dict[str, list[_Entry]] = {}  # first word as written -> case-sensitive entries
         self._by_prefix: dict[str, list[_Entry]] = {}
         self._prefix_lengths: set[int] = set()
         self._entries: dict[tuple, _Entry] = {}
+        self._recent: dict[str, tuple[Hit, ...]] = {}  # profiles sharing this index score the same texts
 
     def add(self, group: str, alias: str, inflection: Inflection | None) -> None:
         """Register `alias` for `group`; `inflection` applies to name-like aliases only."""
@@ -101,20 +108,40 @@ class Matcher:
             entry = self._entries[key] = _Entry(tuple(slots), case_sensitive)
             exact, prefixes = slots[0]
             for form in exact:
-                self._by_form.setdefault(form, []).append(entry)
+                (self._by_case if case_sensitive else self._by_form).setdefault(form, []).append(entry)
             for p in prefixes:
                 self._by_prefix.setdefault(p, []).append(entry)
                 self._prefix_lengths.add(len(p))
         entry.groups.add(group)
 
-    def find(self, text: str) -> list[Hit]:
+    def find(self, text: str) -> tuple[Hit, ...]:
         """Every alias occurrence, longest first at each position, without overlaps."""
+        found = self._recent.get(text)
+        if found is None:
+            if len(self._recent) >= RECENT_TEXTS:
+                self._recent.clear()
+            found = self._recent[text] = tuple(self._find(text))
+        return found
+
+    def _find(self, text: str) -> list[Hit]:
         raw, low = tokenize(text)
         hits: list[Hit] = []
+        by_form, by_case, by_prefix = self._by_form, self._by_case, self._by_prefix
+        lengths = sorted(self._prefix_lengths)
         i, n = 0, len(raw)
         while i < n:
+            token, lower = raw[i], low[i]
+            candidates = list(by_form.get(lower, ()))
+            if token != lower and token in by_case:
+                candidates += by_case[token]
+            for size in lengths:
+                if size > len(lower):
+                    break
+                found = by_prefix.get(lower[:size])
+                if found:
+                    candidates += found
             best, best_len = None, 0
-            for entry in self._candidates(raw[i], low[i]):
+            for entry in candidates:
                 size = len(entry.slots)
                 if size <= best_len or i + size > n:
                     continue
@@ -127,17 +154,6 @@ class Matcher:
             hits.append(Hit(tuple(sorted(best.groups)), " ".join(raw[i : i + best_len]), i))
             i += best_len
         return hits
-
-    def _candidates(self, token: str, lower: str) -> Iterable[_Entry]:
-        for entry in self._by_form.get(lower, ()):
-            if not entry.case_sensitive:
-                yield entry
-        for entry in self._by_form.get(token, ()):
-            if entry.case_sensitive:
-                yield entry
-        for size in self._prefix_lengths:
-            if size <= len(lower):
-                yield from self._by_prefix.get(lower[:size], ())
 
 
 def words(texts: Sequence[str]) -> list[str]:

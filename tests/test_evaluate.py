@@ -88,7 +88,6 @@ def test_bad_override_names_line_and_key(tmp_path):
 
 @pytest.mark.shared
 @pytest.mark.skipif(not (SHARED / "eval").is_dir(), reason="needs ../shared/eval")
-@pytest.mark.xfail(reason="dev-set targets not reached yet (see README: Relevance)", strict=False)
 def test_dev_set_targets(tmp_path):
     from monitor.score import score
     from monitor.seeds import load_seeds

@@ -20,7 +20,7 @@ from rich.table import Table
 from monitor.app import load
 from monitor.cli import add_config_arg
 from monitor.errors import ConfigError
-from monitor.evaluate import Judged, Metrics, by_language
+from monitor.evaluate import PRF, Judged, Metrics, by_language
 from monitor.score import score
 from monitor.types import FeedItem
 
@@ -106,6 +106,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prf_cells(p: PRF) -> tuple[str, str, str]:
+    precision = f"{p.precision:.3f}" if p.alerts else "-"
+    recall = f"{p.recall:.3f}" if p.relevant else "-"
+    f1 = f"{p.f1:.3f}" if p.alerts and p.relevant else "-"
+    return precision, recall, f1
+
+
 def metrics_table(seed_id: str, threshold: float, metrics: dict[str, Metrics]) -> Table:
     table = Table(title=f"{seed_id} at threshold {threshold:g}", title_justify="left")
     for col in ("lang", "items", "g2 P", "g2 R", "g2 F1", "g>=1 P", "g>=1 R", "g>=1 F1", "AP g>=1", "C_norm"):
@@ -113,9 +120,8 @@ def metrics_table(seed_id: str, threshold: float, metrics: dict[str, Metrics]) -
     for lang, m in metrics.items():
         table.add_row(
             lang, str(m.items),
-            f"{m.grade2.precision:.3f}", f"{m.grade2.recall:.3f}", f"{m.grade2.f1:.3f}",
-            f"{m.grade1.precision:.3f}", f"{m.grade1.recall:.3f}", f"{m.grade1.f1:.3f}",
-            f"{m.average_precision:.3f}", f"{m.c_norm:.3f}",
+            *_prf_cells(m.grade2), *_prf_cells(m.grade1),
+            f"{m.average_precision:.3f}" if m.grade1.relevant else "-", f"{m.c_norm:.3f}",
         )
-    table.caption = "g2: grade 2 relevant; g>=1: grade 1 or 2 relevant (P here = alerts on grade 1 or 2); C_norm = P_miss + 4.9 P_fa, target grade 2"
+    table.caption = "g2: grade 2 relevant; g>=1: grade 1 or 2 relevant (P here = alerts on grade 1 or 2); C_norm = P_miss + 4.9 P_fa, target grade 2; - = undefined (no relevant item or no alert)"
     return table

@@ -142,10 +142,12 @@ def _best_fact(best: dict, groups: dict, profile: TopicProfile) -> tuple[Fact | 
 def _instantiates(fact: Fact, actors: list[str], direct: list[str], indirect: list[str], best: dict, interactions: list[str]) -> bool:
     """The gate: does the item show this fact (its actors, their subject, a link between them)?"""
     title = [a for a in actors if best[a][1].where == "title"]
-    if len(actors) < min(2, len(fact.entities)) or not any(a in fact.anchors for a in actors):
-        return False
-    if not title:
+    if len(actors) < min(2, len(fact.entities)) or not title:
         return False  # the fact must be the item's subject: one of its actors in the title
+    if not any(a in fact.anchors for a in actors):
+        # Without the fact's subject, its objects and its concept must all be in the title
+        # ("Poland sends Leopard tanks to Ukraine" for "Germany sends Leopard tanks to Ukraine").
+        return len(title) >= 2 and any(best[c][1].where == "title" for c in direct)
     if fact.kind == "relation":
         # two actors and a visit or talks are weak evidence: both actors in the title
         return bool(direct) and len(title) >= 2

@@ -177,5 +177,5 @@ class TopicProfile:
     excluded: tuple[str, ...] = ()
     # What the seed states, sentence by sentence: who did what (see Fact).
     facts: tuple[Fact, ...] = ()
-    # The compiled alias index (monitor.textmatch.Matcher), built on first use by monitor.score.
+    # Compiled scoring tables (monitor.score.Compiled: alias index, facts), built on first use.
     matcher: Any = field(default=None, compare=False, repr=False)

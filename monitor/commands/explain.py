@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bs4 import BeautifulSoup
+
 from monitor.app import load
 from monitor.clean import html_to_text
 from monitor.cli import add_config_arg
@@ -59,4 +61,12 @@ def _fetch_text(url: str, settings) -> str:
         fetcher.close()
     if not isinstance(result, Fetched):
         raise ConfigError(f"{url}: cannot fetch: {getattr(result, 'message', 'not modified')}")
-    return html_to_text(result.body.decode("utf-8", "replace"))
+    # A web page: its <title> (or first <h1>) is the title, the rest of the body the text.
+    soup = BeautifulSoup(result.body, "lxml")
+    heading = soup.find("h1") or soup.title
+    title = heading.get_text(" ", strip=True) if heading else ""
+    if heading is not None:
+        heading.decompose()
+    for tag in soup(["script", "style", "nav", "header", "footer"]):
+        tag.decompose()
+    return title + "\n" + html_to_text(str(soup.body or soup))

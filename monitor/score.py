@@ -1,15 +1,17 @@
 """(FeedItem, TopicProfile) -> Match: score in [0, 1], the evidence and a one-line explanation (pure).
 
 An item is relevant when it instantiates one of the seed's facts (monitor.topics): a core fact
-needs two of the fact's actors (one when the fact has one, then in the title) and one of its
-concepts or their related concepts; a relation fact needs two of its actors and an interaction.
+needs two of the fact's actors (one when the fact has one, then in the title), one of them its
+subject and one in the item's title, and one of its concepts (a related concept only in the
+title); a relation fact needs two of its actors in the title and an interaction.
 That is the gate: evidence from several groups, an entity among them, so "South Korea beats
 Japan at badminton" or "NATO summit in Vilnius" never alert.
 
 Score: an item that instantiates a fact scores 0.5 + 0.5 x the weighted share of the fact's
 groups it shows (place-weighted: title 1, lead 0.8, deeper text less); any other item scores
-below 0.5, by the noisy-OR of the single groups it shows (useful for ranking only). So the
-default threshold 0.5 means "instantiates a fact"; a higher threshold asks for fuller coverage.
+below 0.5, by its partial coverage of the facts and the noisy-OR of the single groups it shows
+(for ranking only). So the default threshold 0.5 means "instantiates a fact"; a higher
+threshold asks for fuller coverage.
 """
 
 from __future__ import annotations
@@ -34,8 +36,7 @@ class _FactInfo:
 
     fact: Fact
     related: tuple[str, ...]  # concepts related to the fact's own, present in the profile
-    links: tuple[str, ...]  # the groups that link its actors (concepts, or one interaction)
-    total: float  # the fact's full weight: coverage is measured against it
+    total: float  # the fact's full weight (actors + linking concepts): coverage is measured against it
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def compile_profile(profile: TopicProfile) -> Compiled:
         related = tuple(dict.fromkeys(r for c in fact.concepts if c in cat.groups for r in cat.groups[c].related if r in groups and r not in fact.concepts))
         links = fact.concepts if fact.kind == "core" else fact.concepts[:1]
         total = sum(groups[n].weight for n in fact.entities + links if n in groups) or 1.0
-        infos.append(_FactInfo(fact, related, links, total))
+        infos.append(_FactInfo(fact, related, total))
     compiled = Compiled(matcher, groups, tuple(infos))
     object.__setattr__(profile, "matcher", compiled)  # a cache, not state: compare=False field
     return compiled

@@ -18,6 +18,8 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -118,6 +120,8 @@ class GuardedBackend(httpcore.SyncBackend):
 
     def __init__(self, guard: Guard) -> None:
         self.guard = guard
+        # getaddrinfo has no timeout of its own: it runs here so a slow resolver counts against the deadline
+        self._resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="seedwatch-dns")
 
     def connect_tcp(
         self,
@@ -127,7 +131,7 @@ class GuardedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        addresses = self._resolve(host, port)
+        addresses = self._resolve(host, port, _clamp(timeout, httpcore.ConnectTimeout))
         if not self.guard.allows_host(host):
             for ip in addresses:
                 if reason := refusal(ip):
@@ -146,11 +150,13 @@ class GuardedBackend(httpcore.SyncBackend):
             return _Stream(stream)
         raise error
 
-    @staticmethod
-    def _resolve(host: str, port: int) -> list[IPAddress]:
+    def _resolve(self, host: str, port: int, timeout: float | None) -> list[IPAddress]:
+        lookup = self._resolver.submit(socket.getaddrinfo, host.strip("[]"), port, type=socket.SOCK_STREAM)
         try:
-            infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
+            infos = lookup.result(timeout)
+        except FutureTimeout:
+            raise httpcore.ConnectTimeout(f"{host}: no DNS answer in time") from None
+        except (OSError, UnicodeError) as exc:
             raise httpcore.ConnectError(f"{host}: cannot resolve: {exc}") from None
         out: list[IPAddress] = []
         for info in infos:

@@ -202,3 +202,17 @@ def test_fetch_failures_are_values(tmp_path: Path, kits: list[Kit]) -> None:
     kit = kit_for(kits, tmp_path, ["http://127.0.0.1:9/"])
     result = kit.fetcher.fetch("http://127.0.0.1:9/", FeedState("http://127.0.0.1:9/"))
     assert isinstance(result, FetchFailed) and result.kind == "network"
+
+
+def test_adaptive_polling_follows_the_learnt_cadence(tmp_path: Path, feed_server: FeedServer, kits: list[Kit]) -> None:
+    url = feed_server.url("/busy-feed")
+    kit = kit_for(kits, tmp_path, [url], monitor={"poll_interval": "1h"}, fetch={"adaptive": True, "min_interval": "10m", "jitter": 0.0})
+    now = T0
+    for i in range(4):  # something new every 40 minutes
+        feed_server.set("/busy-feed", rss([Entry(f"Busy {i}", "b", f"http://news.example.org/busy-{i}")]))
+        run_feed(kit.feeds[0], kit.deps, now)
+        last = now
+        now += timedelta(minutes=40)
+    state = kit.store.feed_state(url)
+    assert state.cadence == 2400
+    assert state.next_poll - last == timedelta(minutes=20)  # half the cadence, above min_interval

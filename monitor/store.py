@@ -60,7 +60,7 @@ feeds = Table(
     Column("failing_since", Float),
     Column("last_new", Float),
     Column("cadence", Float),
-    Column("health", String(16), nullable=False, default="ok"),
+    Column("health", String(16)),  # ok | failing; NULL reads as ok
 )
 
 items = Table(

@@ -142,3 +142,16 @@ def test_parse_error_keeps_polling(feed_server: FeedServer, one_feed: tuple[Kit,
     state = kit.store.feed_state(url)
     assert state.consecutive_failures == 1 and not state.disabled
     assert state.next_poll is not None and state.next_poll <= T0 + timedelta(hours=1)
+
+
+def test_a_feedparser_exception_is_one_feeds_parse_error(tmp_path: Path, feed_server: FeedServer) -> None:
+    # zero-padded past what we rewrite, so feedparser itself meets the surrogate and raises
+    padded = feed_server.set("/padded", CHANNEL.format(items=item("a &#x00000000000000000D800; b", "http://news.example.org/pad")))
+    fine = feed_server.set("/fine", rss(UNRELATED))
+    kit = Kit(tmp_path, [{"url": padded}, {"url": fine}])
+    try:
+        reports = [run_feed(f, kit.deps, T0) for f in kit.feeds]
+    finally:
+        kit.close()
+    assert reports[0].status == "error" and "feedparser failed: UnicodeEncodeError" in (reports[0].error or "")
+    assert (reports[1].status, reports[1].new) == ("ok", 2)

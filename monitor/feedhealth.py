@@ -3,7 +3,7 @@ and when a feed-health notice is due — one when a feed starts failing, one whe
 
 A feed is "failing" when it has failed without a success for `failing_after`, when the
 server said 410 Gone (the feed is disabled: that is never silent), or when it has
-brought nothing new for `silent_factor` times its learnt cadence.
+brought nothing new for `silent_factor` times its learnt cadence (and at least `failing_after`).
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def problem(state: FeedState, now: datetime, policy: HealthPolicy) -> str | None
     if state.consecutive_failures and state.failing_since and (now - state.failing_since).total_seconds() >= policy.failing_after:
         return "failing"
     if policy.silent_factor and state.cadence and state.last_new and not state.consecutive_failures:
-        if (now - state.last_new).total_seconds() > policy.silent_factor * state.cadence:
+        # never sooner than failing_after: a feed quiet overnight or over a weekend is not broken
+        if (now - state.last_new).total_seconds() > max(policy.silent_factor * state.cadence, policy.failing_after):
             return "silent"
     return None
 

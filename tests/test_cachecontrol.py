@@ -82,13 +82,17 @@ def test_failing_notice_once_after_the_window_then_recovered() -> None:
 
 
 def test_gone_is_failing_at_once_and_silence_counts() -> None:
-    policy = HealthPolicy(failing_after=86400, silent_factor=5)
+    policy = HealthPolicy(failing_after=7200, silent_factor=5)
     gone = replace(FeedState("http://f/"), disabled=True, consecutive_failures=1, failing_since=T0)
     assert feedhealth.assess(gone, T0, policy)[1:] == ("failing", "gone")
     quiet = replace(FeedState("http://f/"), last_new=T0, cadence=3600)
     assert feedhealth.assess(quiet, T0 + timedelta(hours=4), policy)[1] is None
     assert feedhealth.assess(quiet, T0 + timedelta(hours=6), policy)[1:] == ("failing", "silent")
     assert feedhealth.assess(quiet, T0 + timedelta(hours=6), replace(policy, silent_factor=0))[1] is None
+    # a fast feed (cadence 1 min) quiet for an hour is not "silent" before failing_after
+    fast = replace(quiet, cadence=60)
+    assert feedhealth.assess(fast, T0 + timedelta(hours=1), policy)[1] is None
+    assert feedhealth.assess(fast, T0 + timedelta(hours=2, seconds=1), policy)[1:] == ("failing", "silent")
 
 
 def test_notice_payload_shape() -> None:

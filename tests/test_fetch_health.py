@@ -65,7 +65,7 @@ def test_gone_feed_notifies_at_once(tmp_path: Path, feed_server: FeedServer, rec
 
 def test_silent_feed_notifies_once(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
     url = feed_server.url("/quiet")
-    kit = Kit(tmp_path, [{"url": url}], [{"name": "ops", "url": receiver.url("/ops")}], fetch={"silent_factor": 3})
+    kit = Kit(tmp_path, [{"url": url}], [{"name": "ops", "url": receiver.url("/ops")}], fetch={"silent_factor": 3, "failing_after": "2h"})
     deliverer = Deliverer(kit.store, kit.settings.webhooks)
     try:
         for hour in range(3):  # a new item every hour: cadence 1 h

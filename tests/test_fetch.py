@@ -66,15 +66,21 @@ def test_same_body_without_validators_is_not_parsed_again(tmp_path: Path, feed_s
     assert (third.status, third.new) == ("ok", 1)
 
 
-def test_301_moves_the_feed_and_302_does_not(tmp_path: Path, feed_server: FeedServer, kits: list[Kit]) -> None:
+@pytest.mark.parametrize("status", [301, 308])
+def test_permanent_redirect_moves_the_feed_and_302_does_not(
+    status: int, tmp_path: Path, feed_server: FeedServer, kits: list[Kit], caplog: pytest.LogCaptureFixture
+) -> None:
     new = feed_server.set("/new", BODY)
-    old = feed_server.set("/old", status=301, headers={"Location": "/new"})
+    old = feed_server.set("/old", status=status, headers={"Location": "/new"})
     temp = feed_server.set("/temp", status=302, headers={"Location": "/elsewhere"})
     feed_server.set("/elsewhere", rss([Entry("Elsewhere", "z", "http://news.example.org/elsewhere")]))
     kit = kit_for(kits, tmp_path, [old, temp])
-    assert [run_feed(f, kit.deps, T0).status for f in kit.feeds] == ["ok", "ok"]
+    with caplog.at_level("WARNING", logger="seedwatch.feed"):
+        assert [run_feed(f, kit.deps, T0).status for f in kit.feeds] == ["ok", "ok"]
     assert kit.store.feed_state(old).fetch_url == new  # stored under the configured URL, its identity
     assert kit.store.feed_state(temp).fetch_url is None
+    moved = [r for r in caplog.records if r.getMessage().startswith("feed moved permanently")]
+    assert len(moved) == 1 and moved[0].kv["to"] == new  # type: ignore[attr-defined]
 
     [run_feed(f, kit.deps, T0 + timedelta(hours=1)) for f in kit.feeds]
     assert len(feed_server.hits("/old")) == 1  # the second poll went straight to /new
@@ -163,6 +169,16 @@ def test_server_hints_set_the_next_poll_within_the_cap(tmp_path: Path, feed_serv
     wait_age = kit.store.feed_state(age).next_poll - T0
     assert timedelta(hours=3) <= wait_ttl <= timedelta(hours=3.3)  # <ttl> in minutes, plus up to 10 % jitter
     assert timedelta(hours=12) <= wait_age <= timedelta(hours=13.2)  # max-age capped by fetch.max_interval
+
+
+def test_sy_update_period_sets_the_next_poll(tmp_path: Path, feed_server: FeedServer, kits: list[Kit]) -> None:
+    body = rss(UNRELATED).replace('<rss version="2.0">', '<rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">').replace(
+        "<description>t</description>", "<description>t</description><sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency>"
+    )
+    url = feed_server.set("/sy", body)
+    kit = kit_for(kits, tmp_path, [url], monitor={"poll_interval": "10m"}, fetch={"jitter": 0.0})
+    run_feed(kit.feeds[0], kit.deps, T0)
+    assert kit.store.feed_state(url).next_poll - T0 == timedelta(hours=6)  # daily, 4 times
 
 
 def test_user_agent_names_product_version_and_url(tmp_path: Path, feed_server: FeedServer, kits: list[Kit]) -> None:

@@ -10,9 +10,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from monitor.config import FeedConfig, Settings, find_config, load_settings
+from monitor.deliver import TIMEOUT as DELIVERY_TIMEOUT
 from monitor.deliver import Deliverer
 from monitor.errors import ConfigError
 from monitor.fetch import Fetcher
+from monitor.netguard import Guard, guarded_client
 from monitor.pipeline import Deps, run_feed
 from monitor.seeds import load_seeds
 from monitor.store import Store
@@ -57,7 +59,9 @@ class App:
     def open(cls, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile]) -> "App":
         stop = threading.Event()
         store = Store(settings.state_url)
-        return cls(settings, seeds, profiles, store, Fetcher(settings.fetch, stop=stop), Deliverer(store, settings.webhooks), stop)
+        guard = Guard.from_settings(settings.monitor)  # webhook URLs pass the same SSRF guard as feeds
+        deliverer = Deliverer(store, settings.webhooks, client=guarded_client(guard, timeout=DELIVERY_TIMEOUT))
+        return cls(settings, seeds, profiles, store, Fetcher(settings.fetch, guard, stop=stop), deliverer, stop)
 
     @property
     def deps(self) -> Deps:

@@ -85,15 +85,18 @@ def succeeded(state: FeedState, now: datetime, headers: dict[str, str], next_pol
         next_poll=next_poll,
         last_success=now,
         consecutive_failures=0,
+        failing_since=None,
     )
 
 
-def failed(state: FeedState, kind: str, message: str, next_poll: datetime, disable: bool = False) -> FeedState:
+def failed(state: FeedState, now: datetime, kind: str, message: str, next_poll: datetime, disable: bool = False) -> FeedState:
+    """State after a failure: the streak grows, the error is kept; only 410 (`disable`) stops polling."""
     return replace(
         state,
         last_error=message,
         last_error_kind=kind,
         consecutive_failures=state.consecutive_failures + 1,
+        failing_since=state.failing_since or now,
         next_poll=next_poll,
         disabled=state.disabled or disable,
     )

@@ -102,6 +102,10 @@ class FetchSection(_Model):
     max_interval: Duration = 86400.0
     backoff_cap: Duration = 6 * 3600.0
     jitter: float = Field(0.1, ge=0.0, le=1.0)
+    failing_after: Duration = 86400.0  # failing this long raises one feed-health notice
+    silent_factor: float = Field(10.0, ge=0.0)  # silent for this many learnt cadences: a notice too (0: off)
+    adaptive: bool = False  # poll at half the learnt cadence, within [min_interval, max_interval]
+    min_interval: Duration = 300.0
 
 
 class FeedConfig(_Model):

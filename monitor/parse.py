@@ -15,7 +15,13 @@ from monitor.types import FeedItem
 
 # feedparser's fallback (non-strict) parser expands internal entities without limit,
 # so a 110 KB "quadratic blowup" becomes gigabytes: refuse any document that declares them.
-_ENTITY_DECL = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.I | re.S)
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
+_ENTITY = re.compile(rb"<!ENTITY", re.I)
+# Numeric references to surrogates or past U+10FFFF make feedparser raise (chr(), UTF-8 encode):
+# they become U+FFFD so the rest of the feed still counts.
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
+_HTML = re.compile(r"<(?:!DOCTYPE\s+html|html[\s>])", re.I)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 MAX_SUMMARY = 4000
 
 
@@ -39,28 +45,51 @@ _PERIOD = {"hourly": 3600, "daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 
 
 def parse_feed(body: bytes, headers: dict[str, str], feed_url: str, source: str, lang: str | None = None) -> ParsedFeed:
     """Parse one feed document; raise ParseError when there is nothing usable."""
-    if _ENTITY_DECL.search(body[:65536]):
+    if declares_entities(body):
         raise ParseError("document declares XML entities (refused: entity expansion attack risk)")
     try:
         parsed = feedparser.parse(
-            io.BytesIO(body),
+            io.BytesIO(_CHAR_REF.sub(_safe_char_ref, body)),
             response_headers={k.lower(): v for k, v in headers.items()},
             sanitize_html=False,  # we reduce HTML to text ourselves
             resolve_relative_uris=False,
         )
-    except Exception as exc:  # feedparser raises on some invalid code points (&#xD800;)
+    except Exception as exc:  # feedparser still raises on some malformed input; one feed's problem, not ours
         raise ParseError(f"feedparser failed: {type(exc).__name__}: {exc}") from None
     feed = parsed.get("feed", {})
     entries = parsed.get("entries", [])
     problem = str(parsed.get("bozo_exception", "")) or None if parsed.get("bozo") else None
-    if not entries and not feed.get("title") and problem:
-        raise ParseError(f"not a feed: {problem}")
-    if not entries and not feed and not parsed.get("version"):
-        raise ParseError("not a feed: no RSS/Atom/RDF document found (an HTML page?)")
+    if not entries and not parsed.get("version"):
+        raise ParseError(f"not a feed: {_describe(body, problem)} (Content-Type {_content_type(headers)!r})")
     feed_lang = lang or _short_lang(feed.get("language"))
     source_name = source or html_to_text(feed.get("title")) or feed_url
     items = tuple(item for e in entries if (item := _item(e, feed_url, source_name, feed_lang)) is not None)
     return ParsedFeed(items, html_to_text(feed.get("title")), feed_lang, _ttl(feed), problem)
+
+
+def declares_entities(body: bytes) -> bool:
+    """True when a DOCTYPE declares entities; NULs are dropped first so UTF-16/32 text is caught too."""
+    view = body.replace(b"\x00", b"") if b"\x00" in body else body
+    doctype = _DOCTYPE.search(view)
+    return bool(doctype and _ENTITY.search(view, doctype.end()))
+
+
+def _safe_char_ref(m: re.Match[bytes]) -> bytes:
+    code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+    return m.group(0) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else b"&#xFFFD;"
+
+
+def _describe(body: bytes, problem: str | None) -> str:
+    """What came instead of a feed, for the error message (an error page is the usual case)."""
+    head = body[:8192].decode("utf-8", "replace")
+    if not _HTML.search(head):
+        return f"unreadable ({problem})" if problem else "no RSS, Atom or RDF document"
+    title = _TITLE.search(head)
+    return f"an HTML page titled \"{html_to_text(title.group(1))[:80]}\"" if title else "an HTML page"
+
+
+def _content_type(headers: dict[str, str]) -> str:
+    return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
 
 
 def _item(entry: Any, feed_url: str, source: str, lang: str | None) -> FeedItem | None:

@@ -9,17 +9,17 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor import cachecontrol
+from monitor import cachecontrol, feedhealth
 from monitor.alerts import make_alert, payload, sinks_for
 from monitor.config import FeedConfig, Settings
 from monitor.fetch import Fetcher
 from monitor.parse import ParseError, parse_feed
 from monitor.score import score
-from monitor.store import Store
+from monitor.store import Notice, Store
 from monitor.types import Alert, FeedItem, FeedState, Fetched, FetchFailed, NotModified, RunReport, TopicProfile
 
 log = logging.getLogger("seedwatch.feed")
@@ -52,37 +52,66 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     state = store.feed_state(feed.url)
     if state.disabled:
         return RunReport(feed.url, "error", error=f"disabled after {state.last_error}; remove and re-add the feed to enable it")
-    interval = settings.feed_interval(feed)
+    policy = feedhealth.HealthPolicy.from_settings(settings.fetch)
+    interval = feedhealth.poll_interval(state, settings.feed_interval(feed), policy)
     result = deps.fetcher.fetch(feed.url, state)
 
     if isinstance(result, FetchFailed):
         return _failed(feed, deps, state, now, result.kind, result.message, cachecontrol.retry_after(result.headers, now))
 
+    state = _moved(feed, state, result.permanent_url)
     hint = cachecontrol.server_hint(result.headers, now)
     if isinstance(result, NotModified):
         nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint)
-        store.save_feed_state(cachecontrol.succeeded(state, now, result.headers, nxt, None), feed.name, now)
+        _save(feed, deps, cachecontrol.succeeded(state, now, result.headers, nxt, None), now)
         return RunReport(feed.url, "not_modified")
 
     assert isinstance(result, Fetched)
     digest = cachecontrol.body_hash(result.body)
     if digest == state.body_hash:
         nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint)
-        store.save_feed_state(cachecontrol.succeeded(state, now, result.headers, nxt, digest), feed.name, now)
+        _save(feed, deps, cachecontrol.succeeded(state, now, result.headers, nxt, digest), now)
         return RunReport(feed.url, "not_modified")
     try:
         parsed = parse_feed(result.body, result.headers, feed.url, feed.name, feed.lang)
     except ParseError as exc:
-        return _failed(feed, deps, state, now, "parse", f"{feed.url}: {exc}", None)
+        return _failed(feed, deps, state, now, "parse", f"{result.final_url}: {exc}", None)
 
     new_items = store.unseen(parsed.items)
     queued = _score(new_items, feed, deps, now)
     nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint, parsed.ttl)
-    new_state = cachecontrol.succeeded(state, now, result.headers, nxt, digest)
-    stored, alerts = store.commit_run(new_state, feed.name, now, new_items, queued)
+    new_state = feedhealth.learn(cachecontrol.succeeded(state, now, result.headers, nxt, digest), now, len(new_items))
+    new_state, notices = _health(feed, deps, new_state, now)
+    stored, alerts = store.commit_run(new_state, feed.name, now, new_items, queued, notices)
     for alert in alerts:
         alert_log.info("ALERT", extra={"kv": {"seed": alert.seed_id, "score": round(alert.score, 3), "title": alert.item.title, "url": alert.item.url, "feed": feed.url}})
     return RunReport(feed.url, "ok", new=stored, alerts=len(alerts))
+
+
+def _moved(feed: FeedConfig, state: FeedState, permanent_url: str | None) -> FeedState:
+    """Remember where a 301/308 chain led, so the next poll goes there directly."""
+    if permanent_url is None:
+        return state
+    fetch_url = None if permanent_url == feed.url else permanent_url
+    if fetch_url != state.fetch_url:
+        log.warning("feed moved permanently; polling the new URL from now on (update the config to match)", extra={"kv": {"feed": feed.url, "from": state.fetch_url or feed.url, "to": permanent_url}})
+    return replace(state, fetch_url=fetch_url)
+
+
+def _health(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime) -> tuple[FeedState, list[Notice]]:
+    """Decide whether this run starts or ends a failing spell; queue one notice for each change."""
+    state, status, reason = feedhealth.assess(state, now, feedhealth.HealthPolicy.from_settings(deps.settings.fetch))
+    if status is None:
+        return state, []
+    level = logging.ERROR if status == "failing" else logging.INFO
+    log.log(level, "feed health", extra={"kv": {"feed": feed.url, "status": status, "reason": reason, "failures": state.consecutive_failures, "error": state.last_error}})
+    body = feedhealth.notice(state, feed.name, status, reason, now)
+    return state, [(body, [hook.name for hook in deps.settings.webhooks], now)]
+
+
+def _save(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime) -> None:
+    state, notices = _health(feed, deps, state, now)
+    deps.store.save_feed_state(state, feed.name, now, notices)
 
 
 def _score(new_items: list[FeedItem], feed: FeedConfig, deps: Deps, now: datetime) -> list[tuple[Alert, dict[str, Any], list[str]]]:
@@ -102,7 +131,7 @@ def _score(new_items: list[FeedItem], feed: FeedConfig, deps: Deps, now: datetim
 def _failed(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime, kind: str, message: str, retry_after: float | None) -> RunReport:
     failures = state.consecutive_failures + 1
     nxt = cachecontrol.next_failure_poll(now, deps.settings.feed_interval(feed), failures, deps.settings.fetch.backoff_cap, deps.rng, retry_after)
-    deps.store.save_feed_state(cachecontrol.failed(state, kind, message, nxt, disable=kind == "gone"), feed.name, now)
+    _save(feed, deps, cachecontrol.failed(state, now, kind, message, nxt, disable=kind == "gone"), now)
     if kind == "gone":
         log.error("feed disabled: the server answered 410 Gone", extra={"kv": {"feed": feed.url}})
     return RunReport(feed.url, "error", error=message)

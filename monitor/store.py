@@ -56,6 +56,11 @@ feeds = Table(
     Column("last_error_kind", String(64)),
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("disabled", Boolean, nullable=False, default=False),
+    Column("fetch_url", String(2048)),  # a permanent redirect's target; `url` stays the config identity
+    Column("failing_since", Float),
+    Column("last_new", Float),
+    Column("cadence", Float),
+    Column("health", String(16)),  # ok | failing; NULL reads as ok
 )
 
 items = Table(
@@ -106,6 +111,10 @@ def ts(value: datetime | None) -> float | None:
 
 def dt(value: float | None) -> datetime | None:
     return datetime.fromtimestamp(value, timezone.utc) if value is not None else None
+
+
+# A feed-health (or other non-alert) payload, the sinks it goes to, and when it was raised.
+Notice = tuple[dict[str, Any], Sequence[str], datetime]
 
 
 @dataclass(frozen=True)
@@ -181,9 +190,27 @@ class Store:
             rows = conn.execute(select(feeds).order_by(feeds.c.url)).mappings().all()
         return [(row["name"], _feed_state(row)) for row in rows]
 
-    def save_feed_state(self, state: FeedState, name: str = "", polled: datetime | None = None) -> None:
+    def save_feed_state(self, state: FeedState, name: str = "", polled: datetime | None = None, notices: Sequence[Notice] = ()) -> None:
+        """Save a feed's state and queue its feed-health notices, in one transaction."""
         with self.engine.begin() as conn:
             self._save_feed_state(conn, state, name, polled)
+            for notice in notices:
+                self._queue_notice(conn, notice)
+
+    def _queue_notice(self, conn: Connection, notice: Notice) -> None:
+        """A non-alert payload through the same outbox: an `alerts` row with no seed or item."""
+        payload, sinks, at = notice
+        conn.execute(
+            self._insert(alerts)
+            .values(id=payload["id"], seed_id="", item_key="", score=0.0, payload=json.dumps(payload, ensure_ascii=False), created_at=ts(at))
+            .on_conflict_do_nothing()
+        )
+        for sink in sinks:
+            conn.execute(
+                self._insert(deliveries)
+                .values(alert_id=payload["id"], sink=sink, status="pending", attempts=0, next_attempt=ts(at), updated_at=ts(at))
+                .on_conflict_do_nothing()
+            )
 
     def _save_feed_state(self, conn: Connection, state: FeedState, name: str, polled: datetime | None) -> None:
         values = {
@@ -197,6 +224,11 @@ class Store:
             "last_error_kind": state.last_error_kind,
             "consecutive_failures": state.consecutive_failures,
             "disabled": state.disabled,
+            "fetch_url": state.fetch_url,
+            "failing_since": ts(state.failing_since),
+            "last_new": ts(state.last_new),
+            "cadence": state.cadence,
+            "health": state.health,
         }
         if polled is not None:
             values["last_polled"] = ts(polled)
@@ -231,6 +263,7 @@ class Store:
         polled: datetime,
         new_items: Iterable[FeedItem],
         new_alerts: Iterable[tuple[Alert, dict[str, Any], Sequence[str]]],
+        notices: Sequence[Notice] = (),
     ) -> tuple[int, list[Alert]]:
         """One transaction: feed state, new items, their alerts and outbox rows.
 
@@ -243,6 +276,8 @@ class Store:
         stored, queued = 0, []
         with self.engine.begin() as conn:
             self._save_feed_state(conn, state, name, polled)
+            for notice in notices:
+                self._queue_notice(conn, notice)
             for item in new_items:
                 result = conn.execute(
                     self._insert(items)
@@ -376,6 +411,11 @@ def _feed_state(row: Any) -> FeedState:
         last_error_kind=row["last_error_kind"],
         consecutive_failures=row["consecutive_failures"] or 0,
         disabled=bool(row["disabled"]),
+        fetch_url=row["fetch_url"],
+        failing_since=dt(row["failing_since"]),
+        last_new=dt(row["last_new"]),
+        cadence=row["cadence"],
+        health=row["health"] or "ok",
     )
 
 

@@ -34,6 +34,11 @@ class FeedState:
     last_error_kind: str | None = None
     consecutive_failures: int = 0
     disabled: bool = False
+    fetch_url: str | None = None  # where a 301/308 moved the feed; the config URL stays its identity
+    failing_since: datetime | None = None  # first failure of the current streak
+    last_new: datetime | None = None  # last poll that brought new items
+    cadence: float | None = None  # learnt seconds between polls that bring new items
+    health: str = "ok"  # ok | failing: whether a "failing" feed-health alert is outstanding
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class NotModified:
 
     url: str
     headers: dict[str, str]
+    permanent_url: str | None = None
 
 
 @dataclass(frozen=True)

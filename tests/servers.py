@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +37,85 @@ class Request:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    closing: threading.Event  # set by close(): scripted handlers stop their loops
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # a client hanging up early is what limit tests provoke
+            return
+        super().handle_error(request, client_address)
+
+
+# Scripted hostile behaviours for Route(handler=...). Each loop is bounded and ends at close().
+
+def trickle(body: bytes, every: float = 1.0) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A correct response sent one byte per `every` seconds."""
+
+    def handler(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/rss+xml")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        for i in range(len(body)):
+            if _closing(h).wait(every):
+                return
+            if not _write(h, body[i : i + 1]):
+                return
+
+    return handler
+
+
+def silence(h: BaseHTTPRequestHandler) -> None:
+    """Accept the request, then say nothing until the server closes (at most 5 minutes)."""
+    _closing(h).wait(300)
+    h.close_connection = True
+
+
+def endless(h: BaseHTTPRequestHandler) -> None:
+    """A 200 without Content-Length whose body never ends (stops at 64 GiB or when the client leaves)."""
+    h.send_response(200)
+    h.send_header("Content-Type", "application/rss+xml")
+    h.send_header("Connection", "close")
+    h.end_headers()
+    h.close_connection = True
+    chunk = b"<item><title>again</title></item>" * 2000
+    for _ in range(2**36 // len(chunk)):
+        if _closing(h).is_set() or not _write(h, chunk):
+            return
+
+
+_BOMB: list[bytes] = []
+
+
+def gzip_bomb_body() -> bytes:
+    """About 1 MiB of gzip that inflates to 1 GiB of zeros (built once per test run)."""
+    if not _BOMB:
+        z = zlib.compressobj(9, zlib.DEFLATED, 31)
+        zeros = bytes(2**20)
+        _BOMB.append(b"".join(z.compress(zeros) for _ in range(1024)) + z.flush())
+    return _BOMB[0]
+
+
+def gzip_bomb(h: BaseHTTPRequestHandler) -> None:
+    body = gzip_bomb_body()
+    h.send_response(200)
+    h.send_header("Content-Type", "application/rss+xml")
+    h.send_header("Content-Encoding", "gzip")
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    _write(h, body)
+
+
+def _closing(h: BaseHTTPRequestHandler) -> threading.Event:
+    return h.server.closing  # type: ignore[attr-defined]
+
+
+def _write(h: BaseHTTPRequestHandler, data: bytes) -> bool:
+    try:
+        h.wfile.write(data)
+        h.wfile.flush()
+        return True
+    except OSError:  # the client gave up: that is the point of these tests
+        return False
 
 
 class _Base:
@@ -42,6 +123,7 @@ class _Base:
         self.requests: list[Request] = []
         self.lock = threading.Lock()
         self.server = _Server(("127.0.0.1", 0), self._handler_class())
+        self.server.closing = threading.Event()
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
@@ -53,6 +135,7 @@ class _Base:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def close(self) -> None:
+        self.server.closing.set()
         self.server.shutdown()
         self.server.server_close()
 

@@ -12,6 +12,7 @@ from monitor.clean import html_to_text
 from monitor.cli import add_config_arg
 from monitor.errors import ConfigError
 from monitor.fetch import Fetcher
+from monitor.netguard import Guard
 from monitor.score import score
 from monitor.types import FeedItem, FeedState, Fetched
 
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _fetch_text(url: str, settings) -> str:
     """The page's text via the project's Fetcher (limits, timeouts); a clear error when it fails."""
-    fetcher = Fetcher(settings.fetch)
+    fetcher = Fetcher(settings.fetch, Guard.from_settings(settings.monitor))
     try:
         result = fetcher.fetch(url, FeedState(url))
     finally:

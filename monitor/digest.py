@@ -20,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 ALERT_TYPE = "seedwatch.alert"
 DIGEST_TYPE = "seedwatch.digest"
 WINDOW = timedelta(hours=1)
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _QUIET = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 
 
@@ -53,9 +54,15 @@ def parse_quiet_hours(text: str) -> tuple[time, time]:
 
 
 def cron_trigger(expr: str, tz: ZoneInfo) -> CronTrigger:
-    """A five-field crontab expression ("0 8 * * *") in `tz`, or ValueError."""
+    """A five-field crontab expression ("0 8 * * 1-5") in `tz`, or ValueError."""
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ValueError(f"\"{expr}\" is not a five-field cron schedule like \"0 8 * * *\"")
+    minute, hour, day, month, dow = fields
+    # APScheduler 3 numbers weekdays from Monday = 0; crontab from Sunday = 0 (and 7): use names
+    dow = re.sub(r"\d+", lambda m: _WEEKDAYS[int(m[0]) % 7] if int(m[0]) <= 7 else m[0], dow)
     try:
-        return CronTrigger.from_crontab(expr, timezone=tz)
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=dow, timezone=tz)
     except ValueError as exc:
         raise ValueError(f"\"{expr}\" is not a cron schedule like \"0 8 * * *\" ({exc})") from None
 

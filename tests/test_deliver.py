@@ -159,3 +159,26 @@ def test_one_failure_per_sink_per_tick(tmp_path: Path, receiver: WebhookReceiver
     assert (report.sent, report.failed) == (5, 1)
     assert len(receiver.posts("/down")) == 1
     assert json.loads(receiver.posts("/up")[0].body)["type"] == "seedwatch.alert"
+
+
+def test_the_readme_receiver_verifies_a_real_delivery(tmp_path: Path, receiver: WebhookReceiver) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("A receiver verifies in five lines:", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    handled: list[dict] = []
+    namespace = {"SECRET": SECRET, "already_seen": lambda _id: any(e["id"] == _id for e in handled), "handle": handled.append}
+    exec(snippet, namespace)  # the README's own code, run as written
+    now = utcnow()
+    st = store(tmp_path)
+    a = alert(1, now)
+    queue(st, a, ["h"])
+    d = deliverer(st, hook("h", receiver.url("/h"), secret=SECRET))
+    d.run_once(now)
+    st._set_delivery(a.id, "h", status="pending")  # as if killed between the 2xx and marking it sent
+    d.run_once(now)
+    posts = receiver.posts("/h")
+    assert len(posts) == 2
+    for post in posts:
+        namespace["receive"](post.body, post.headers)
+    assert [e["id"] for e in handled] == [a.id]
+    with pytest.raises(Exception):
+        namespace["receive"](post.body.replace(b"NATO", b"OTAN"), post.headers)

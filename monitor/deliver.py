@@ -28,7 +28,7 @@ from monitor.store import PendingDelivery, SinkRow, Store
 log = logging.getLogger("seedwatch.deliver")
 
 # In the spirit of Standard Webhooks: now, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, ... about 3 days in all
-# (the retries add up to 67.6 h); the 13th failure dead-letters the delivery.
+# (the retries add up to 67.6 h); the 12th failed attempt dead-letters the delivery.
 RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000, 36000, 36000, 36000, 36000)
 TIMEOUT = 15.0
 MAX_RETRY_AFTER = 86400.0  # a receiver may slow us down, not park an alert for weeks
@@ -99,6 +99,13 @@ def _send_apprise(hook: WebhookConfig, payload: dict[str, Any]) -> Attempt:
     return Attempt(False, None, f"sink {hook.name}: Apprise could not deliver (see its log lines above)")
 
 
+def _check_apprise_url(hook: WebhookConfig) -> None:
+    import apprise
+
+    if not apprise.Apprise().add(hook.url):
+        raise DeliveryError(f"webhooks \"{hook.name}\": Apprise does not understand the URL \"{hook.url}\" (see the Apprise wiki for URL forms)")
+
+
 def next_attempt(attempts_made: int, now: datetime, rng: random.Random, after: float | None = None) -> datetime | None:
     """When to try again after `attempts_made` failures; None when the schedule is exhausted.
 
@@ -130,12 +137,19 @@ class Deliverer:
         self.client = client or httpx.Client(timeout=TIMEOUT)
         self.rng = rng or random.Random()
         self._lock = threading.Lock()  # the daemon's delivery tick and a digest job must not send the same row twice
+        self._ensured = False
+        for h in webhooks:
+            if h.format == "apprise":
+                _check_apprise_url(h)
 
     def close(self) -> None:
         self.client.close()
 
     def sink_rows(self, now: datetime) -> dict[str, SinkRow]:
-        return self.store.sink_rows([(h.name, h.url) for h in self.hooks.values()], now)
+        if not self._ensured:  # once per process: rows for new sinks, and a changed URL clears a 410
+            self.store.ensure_sinks([(h.name, h.url) for h in self.hooks.values()], now)
+            self._ensured = True
+        return self.store.sink_rows(list(self.hooks))
 
     def warn_disabled(self, now: datetime) -> None:
         """Say loudly, at start, which sinks a 410 switched off."""

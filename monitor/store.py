@@ -392,14 +392,17 @@ class Store:
         ]
 
     # sinks, budgets and digests --------------------------------------------------------
-    def sink_rows(self, hooks: Sequence[tuple[str, str]], now: datetime) -> dict[str, SinkRow]:
-        """State of each (name, url) sink, creating missing rows; a changed URL clears a 410."""
+    def ensure_sinks(self, hooks: Sequence[tuple[str, str]], now: datetime) -> None:
+        """Create missing rows for (name, url) sinks; a changed URL clears a 410 mark."""
         with self.engine.begin() as conn:
             for name, url in hooks:
                 conn.execute(self._insert(sinks).values(name=name, url=url, last_digest_at=ts(now)).on_conflict_do_nothing())
                 conn.execute(update(sinks).where(sinks.c.name == name, sinks.c.url != url).values(url=url, disabled_at=None, disabled_reason=None))
-            rows = conn.execute(select(sinks).where(sinks.c.name.in_([n for n, _u in hooks]))).mappings().all()
-        return {r["name"]: SinkRow(r["name"], r["url"], dt(r["disabled_at"]), r["disabled_reason"], dt(r["last_digest_at"]) or now) for r in rows}
+
+    def sink_rows(self, names: Sequence[str]) -> dict[str, SinkRow]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(sinks).where(sinks.c.name.in_(list(names)))).mappings().all()
+        return {r["name"]: SinkRow(r["name"], r["url"], dt(r["disabled_at"]), r["disabled_reason"], datetime.fromtimestamp(r["last_digest_at"], timezone.utc)) for r in rows}
 
     def disable_sink(self, name: str, reason: str, now: datetime) -> None:
         with self.engine.begin() as conn:

@@ -134,3 +134,24 @@ def test_filters_and_routing_are_pure_decisions() -> None:
     assert next_digest(weekdays, datetime(2026, 1, 30, 9, tzinfo=timezone.utc)) == datetime(2026, 2, 2, 8, tzinfo=timezone.utc)  # Fri -> Mon
     sundays = Policy(cron="0 8 * * 0")
     assert next_digest(sundays, datetime(2026, 1, 30, 9, tzinfo=timezone.utc)) == datetime(2026, 2, 1, 8, tzinfo=timezone.utc)
+
+
+def test_the_daemon_schedules_a_digest_job_per_digest_sink(tmp_path: Path) -> None:
+    from monitor.app import App, load
+    from monitor.daemon import Daemon
+    from tests.conftest import write_config
+
+    cfg = write_config(tmp_path, feeds=[], webhooks=[
+        {"name": "morning", "url": "https://hooks.example.org/a", "digest": "30 7 * * 1-5", "timezone": "Asia/Jakarta"},
+        {"name": "live", "url": "https://hooks.example.org/b"},
+    ])
+    app = App.open(*load(str(cfg)))
+    try:
+        daemon = Daemon(app)
+        daemon._schedule_all()
+        jobs = {job.id: job for job in daemon.scheduler.get_jobs()}
+        assert "digest:live" not in jobs
+        fire = jobs["digest:morning"].trigger.get_next_fire_time(None, datetime(2026, 1, 30, 1, 0, tzinfo=timezone.utc))  # Fri 08:00 WIB
+        assert fire == datetime(2026, 2, 2, 0, 30, tzinfo=timezone.utc)  # Mon 07:30 WIB
+    finally:
+        app.close()

@@ -13,7 +13,7 @@ import pytest
 
 from monitor import sinks
 from monitor.config import validate
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, DeliveryError
 from tests.outbox import alert, deliverer, hook, queue, queue_health, store
 from tests.servers import WebhookReceiver
 
@@ -165,3 +165,9 @@ def test_config_errors_name_the_key_and_the_fix(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setitem(sys.modules, "apprise", None)  # as if the optional extra were not installed
     message = _config('format = "apprise"\nurl = "mailto://u:p@x.org"', tmp_path)
     assert ":3: webhooks[0].format:" in message and "pip install 'seedwatch[apprise]'" in message
+
+
+def test_an_apprise_url_it_does_not_understand_is_refused_at_start(tmp_path: Path) -> None:
+    pytest.importorskip("apprise")
+    with pytest.raises(DeliveryError, match='webhooks "mail": Apprise does not understand the URL "nosuchservice://x"'):
+        deliverer(store(tmp_path), hook("mail", "nosuchservice://x", format="apprise"))

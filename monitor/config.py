@@ -8,6 +8,8 @@ that holds the config file; `${VAR}` and `${VAR:-default}` read the environment.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import importlib.util
 import os
 import re
@@ -160,8 +162,18 @@ class WebhookConfig(_Model):
     @field_validator("secret")
     @classmethod
     def _secret_form(cls, v: str | None) -> str | None:
-        if v is not None and not v.startswith("whsec_"):
-            raise ValueError("secret must be in the whsec_<base64> form (see README: webhooks)")
+        if v is None:
+            return v
+        try:  # receivers decode leniently; we refuse a typo rather than sign with a different key
+            body = v.removeprefix("whsec_").rstrip("=")
+            key = base64.b64decode(body + "=" * (-len(body) % 4), validate=True) if v.startswith("whsec_") else b""
+        except binascii.Error:
+            key = b""
+        if len(key) < 16:
+            raise ValueError(
+                "secret must be whsec_ and at least 16 bytes of base64 (see README: webhooks); make one with "
+                "python3 -c 'import base64,os; print(\"whsec_\" + base64.b64encode(os.urandom(24)).decode())'"
+            )
         return v
 
     @field_validator("quiet_hours")

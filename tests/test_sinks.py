@@ -171,3 +171,10 @@ def test_an_apprise_url_it_does_not_understand_is_refused_at_start(tmp_path: Pat
     pytest.importorskip("apprise")
     with pytest.raises(DeliveryError, match='webhooks "mail": Apprise does not understand the URL "nosuchservice://x"'):
         deliverer(store(tmp_path), hook("mail", "nosuchservice://x", format="apprise"))
+
+
+def test_a_secret_must_be_real_base64(tmp_path: Path) -> None:
+    for bad in ("abc", "whsec_", "whsec_!!not-base64!!", "whsec_c2hvcnQ="):
+        assert "secret must be whsec_ and at least 16 bytes of base64" in _config(f'url = "https://x.org/h"\nsecret = "{bad}"', tmp_path)
+    for good in ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_bnU27RNEREohb8w3TMA+dLsE29JohcpqLyoCwFf/p5w=", "whsec_2TeiMmeyBR6Ecp70XQGink4PDFA"):
+        assert _config(f'url = "https://x.org/h"\nsecret = "{good}"', tmp_path) == "ok"

@@ -27,18 +27,25 @@ from tests.servers import FeedServer, WebhookReceiver
 KILLS = 22
 BUDGET = 100.0  # seconds for the kill phase; the loop stops early rather than overrun
 
-# On-topic in Indonesian and English so any relevance engine alerts on them; distinct titles and links.
-SUBJECTS = [
-    ("NATO desak Korsel kirim senjata ke Ukraina", "Sekjen NATO Stoltenberg di Seoul meminta Korea Selatan mengirim senjata dan amunisi untuk Ukraina."),
-    ("Stoltenberg: Korea Selatan perlu bantu Ukraina dengan senjata", "NATO Secretary General Stoltenberg urged South Korea to send weapons to Ukraine during his Seoul visit."),
-    ("Korsel pertimbangkan ekspor amunisi untuk Ukraina usai desakan NATO", "Pemerintah Korea Selatan menimbang permintaan NATO soal senjata bagi Ukraina yang melawan invasi Rusia."),
-    ("NATO urges South Korea to arm Ukraine", "Stoltenberg said in Seoul that South Korea should reconsider its ban on sending weapons to Ukraine."),
-]
+# On-topic in Indonesian and English (NATO, Korsel, senjata, Ukraina, Stoltenberg) so any relevance
+# engine alerts on them; built from varied parts so no two items are near-duplicates of each other.
+ACTORS = [("Sekjen NATO Stoltenberg", "NATO chief Stoltenberg"), ("Presiden Korsel Yoon Suk-yeol", "South Korean President Yoon Suk-yeol"),
+          ("Menhan Korea Selatan", "South Korea's defence minister"), ("Presiden Ukraina Zelensky", "Ukrainian President Zelensky"),
+          ("Dubes NATO di Seoul", "NATO's envoy in Seoul"), ("Jubir Kemlu Korsel", "A South Korean foreign ministry spokesman")]
+ACTS = [("desak Korsel kirim senjata ke Ukraina", "urges South Korea to send weapons to Ukraine"),
+        ("bahas bantuan amunisi artileri Korsel untuk Ukraina", "discusses South Korean artillery ammunition for Ukraine"),
+        ("tolak larangan ekspor senjata Korea Selatan", "rejects South Korea's ban on exporting weapons to Ukraine"),
+        ("soroti peluru 155 mm buatan Korsel bagi Ukraina", "highlights Korean-made 155 mm shells for Ukraine"),
+        ("umumkan kerja sama pertahanan NATO dan Korsel", "announces NATO-South Korea defence cooperation on Ukraine"),
+        ("minta Seoul ubah kebijakan senjata demi Ukraina", "asks Seoul to change its arms policy for Ukraine")]
+PLACES = [("di Seoul", "in Seoul"), ("di Brussel", "in Brussels"), ("di Kyiv", "in Kyiv"), ("di Vilnius", "in Vilnius"), ("di Busan", "in Busan")]
 
 
 def entry(n: int) -> Entry:
-    title, summary = SUBJECTS[n % len(SUBJECTS)]
-    return Entry(f"{title} (laporan {n})", f"{summary} Laporan nomor {n}.", f"http://news.example.org/nato-korsel-senjata-{n}", guid=f"urn:killloop:{n}")
+    (actor, actor_en), (act, act_en), (place, place_en) = ACTORS[n % 6], ACTS[(n // 6 + n) % 6], PLACES[(n // 3) % 5]
+    title = f"{actor} {act} {place}"
+    summary = f"{title}, terkait invasi Rusia ke Ukraina dan peran NATO. {actor_en} {act_en} {place_en} (report {n})."
+    return Entry(title, summary, f"http://news.example.org/{n}/nato-korsel-senjata", guid=f"urn:killloop:{n}")
 
 
 def _terminate(proc: subprocess.Popen[str]) -> str:
@@ -100,7 +107,7 @@ def test_kill9_loop_loses_no_alert(tmp_path: Path, feed_server: FeedServer, rece
 
     assert kills >= 20, f"only {kills} kills in {BUDGET:.0f} s"
     assert counts["items"] == n + len(UNRELATED), err[-2000:]
-    assert produced >= n // 2, "the relevance engine let too few on-topic items alert for the loop to mean anything"
+    assert produced >= 10, "too few on-topic items alerted (relevance or story folding changed?) for the loop to mean anything"
     assert counts["outbox"] == 0 and counts["dead"] == 0
     assert set(by_id) == alert_ids  # every alert delivered, nothing delivered that was not an alert
     for post in posts:  # every copy is a genuine, signed copy of its alert

@@ -11,7 +11,7 @@ from monitor import __version__
 from monitor.errors import SeedwatchError
 from monitor.logsetup import setup_logging
 
-COMMANDS = ("check", "once", "run", "seeds", "explain", "replay")
+COMMANDS = ("check", "once", "run", "seeds", "explain", "replay", "alerts", "test-webhook")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        importlib.import_module(f"monitor.commands.{name}").register(sub)
+        importlib.import_module(f"monitor.commands.{name.replace('-', '_')}").register(sub)
     return parser
 
 

@@ -8,6 +8,9 @@ that holds the config file; `${VAR}` and `${VAR:-default}` read the environment.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import importlib.util
 import os
 import re
 import tomllib
@@ -20,10 +23,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from monitor.digest import Policy, cron_trigger, parse_quiet_hours, zone
 from monitor.errors import ConfigError
 
 DEFAULT_CONFIG_PATHS = ("config/seedwatch.toml", "/etc/seedwatch/seedwatch.toml")
@@ -124,26 +129,81 @@ class FeedConfig(_Model):
 
 
 class WebhookConfig(_Model):
+    """One sink: where alerts go, in which wire format, and how much noise it accepts."""
+
     name: str
-    url: EnvStr
-    format: Literal["json"] = "json"
+    format: Literal["json", "slack", "discord", "ntfy", "apprise"] = "json"
+    url: EnvStr  # after `format`: an apprise sink takes any Apprise URL, the others http(s)
     secret: EnvStr | None = None
     min_score: float = Field(0.0, ge=0.0, le=1.0)
     seeds: tuple[str, ...] | None = None
+    budget_per_hour: int | None = Field(None, ge=1)
+    quiet_hours: str | None = None
+    timezone: str = "UTC"
+    digest: str | None = None
+
+    @field_validator("format")
+    @classmethod
+    def _apprise_installed(cls, v: str) -> str:
+        if v == "apprise" and importlib.util.find_spec("apprise") is None:
+            raise ValueError("\"apprise\" needs the optional extra: pip install 'seedwatch[apprise]'")
+        return v
 
     @field_validator("url")
     @classmethod
-    def _http_only(cls, v: str) -> str:
+    def _url_for_format(cls, v: str, info: ValidationInfo) -> str:
+        fmt = info.data.get("format", "json")
+        if fmt == "apprise":
+            if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", v):
+                raise ValueError(f"\"{v}\" is not an Apprise URL like \"mailto://user:pass@example.org\"")
+            return v
         if not re.match(r"^https?://[^/\s]+", v):
             raise ValueError(f"\"{v}\" is not an http(s) URL")
+        if fmt == "ntfy" and not re.match(r"^https?://[^/\s]+/[^/?#\s]+", v):
+            raise ValueError(f"\"{v}\" names no topic; use the topic URL, e.g. \"https://ntfy.sh/mytopic\"")
         return v
 
     @field_validator("secret")
     @classmethod
     def _secret_form(cls, v: str | None) -> str | None:
-        if v is not None and not v.startswith("whsec_"):
-            raise ValueError("secret must be in the whsec_<base64> form (see README: webhooks)")
+        if v is None:
+            return v
+        try:  # receivers decode leniently; we refuse a typo rather than sign with a different key
+            body = v.removeprefix("whsec_").rstrip("=")
+            key = base64.b64decode(body + "=" * (-len(body) % 4), validate=True) if v.startswith("whsec_") else b""
+        except binascii.Error:
+            key = b""
+        if len(key) < 16:
+            raise ValueError(
+                "secret must be whsec_ and at least 16 bytes of base64 (see README: webhooks); make one with "
+                "python3 -c 'import base64,os; print(\"whsec_\" + base64.b64encode(os.urandom(24)).decode())'"
+            )
         return v
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_form(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_quiet_hours(v)
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        zone(v)
+        return v
+
+    @field_validator("digest")
+    @classmethod
+    def _cron_form(cls, v: str | None) -> str | None:
+        if v is not None:
+            cron_trigger(v, zone("UTC"))
+        return v
+
+    def policy(self) -> Policy:
+        """The noise-control settings as a value for monitor.digest."""
+        quiet = parse_quiet_hours(self.quiet_hours) if self.quiet_hours else None
+        return Policy(self.budget_per_hour, quiet, zone(self.timezone), self.digest)
 
 
 class ProfileOverride(_Model):

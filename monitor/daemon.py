@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.app import App, state_path, utcnow
 from monitor.config import FeedConfig
+from monitor.digest import cron_trigger, zone
 from monitor.errors import StoreError
 from monitor.pipeline import run_feed
 
@@ -68,6 +69,7 @@ class Daemon:
         lock = acquire_lock(self.app)
         try:
             self._install_signals()
+            self.app.deliverer.warn_disabled(utcnow())
             self._schedule_all()
             self.scheduler.start()
             log.info("started", extra={"kv": {"feeds": len(self.app.enabled_feeds()), "seeds": len(self.app.seeds), "webhooks": len(self.app.settings.webhooks), "state": self.app.settings.state_url}})
@@ -94,6 +96,10 @@ class Daemon:
             self._schedule_feed(feed, when)
         self.scheduler.add_job(self._tracked(self._deliver), "interval", seconds=self.app.settings.monitor.delivery_interval, id="deliver", next_run_time=now)
         self.scheduler.add_job(self._tracked(self._maintain), "interval", hours=1, id="maintain")
+        for hook in self.app.settings.webhooks:
+            if hook.digest:  # fires the digest on time; the delivery tick catches up on any missed while down
+                trigger = cron_trigger(hook.digest, zone(hook.timezone))
+                self.scheduler.add_job(self._tracked(self._deliver), trigger, id=f"digest:{hook.name}")
 
     def _schedule_feed(self, feed: FeedConfig, when: datetime) -> None:
         self.scheduler.add_job(self._tracked(self._poll), "date", run_date=when, args=[feed], id=f"feed:{feed.url}", replace_existing=True)

@@ -94,12 +94,24 @@ deliveries = Table(
     metadata,
     Column("alert_id", String(64), primary_key=True),
     Column("sink", String(256), primary_key=True),
-    Column("status", String(16), nullable=False, default="pending"),  # pending | sent | dead
+    Column("status", String(16), nullable=False, default="pending"),  # pending | sent | dead | held | digested
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt", Float, nullable=False),
     Column("last_error", Text),
     Column("updated_at", Float, nullable=False),
     Index("ix_deliveries_due", "status", "next_attempt"),
+)
+
+# Per-sink delivery state: a 410 disables the sink for the URL that answered it;
+# `last_digest_at` is when the sink's digest schedule last fired.
+sinks = Table(
+    "sinks",
+    metadata,
+    Column("name", String(256), primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("disabled_at", Float),
+    Column("disabled_reason", Text),
+    Column("last_digest_at", Float, nullable=False),
 )
 
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
@@ -127,6 +139,17 @@ class PendingDelivery:
     payload: dict[str, Any]
     score: float
     seed_id: str
+
+
+@dataclass(frozen=True)
+class SinkRow:
+    """What the store remembers about one sink."""
+
+    name: str
+    url: str
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    last_digest_at: datetime
 
 
 @dataclass(frozen=True)
@@ -337,7 +360,7 @@ class Store:
             }
 
     # outbox -----------------------------------------------------------------
-    def due_deliveries(self, now: datetime, sinks: Sequence[str], limit: int = 100) -> list[PendingDelivery]:
+    def due_deliveries(self, now: datetime, sinks: Sequence[str], limit: int = 100, alert_id: str | None = None) -> list[PendingDelivery]:
         if not sinks:
             return []
         stmt = (
@@ -347,6 +370,8 @@ class Store:
             .order_by(deliveries.c.next_attempt, alerts.c.created_at)
             .limit(limit)
         )
+        if alert_id is not None:
+            stmt = stmt.where(deliveries.c.alert_id == alert_id)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         return [PendingDelivery(r.alert_id, r.sink, r.attempts, json.loads(r.payload), r.score, r.seed_id) for r in rows]
@@ -372,7 +397,7 @@ class Store:
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(deliveries)
-                .where(deliveries.c.alert_id == alert_id, deliveries.c.status != "sent")
+                .where(deliveries.c.alert_id == alert_id, deliveries.c.status.in_(("dead", "pending")))
                 .values(status="pending", next_attempt=ts(now), updated_at=ts(now))
             )
         return result.rowcount
@@ -381,22 +406,112 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(update(deliveries).where(deliveries.c.alert_id == alert_id, deliveries.c.sink == sink).values(**values))
 
-    def recent_alerts(self, limit: int = 50, failed_only: bool = False) -> list[AlertRow]:
+    def recent_alerts(self, limit: int = 50, failed_only: bool = False, alert_id: str | None = None) -> list[AlertRow]:
+        """Newest outbox messages with their delivery per sink; digests and feed-health events included."""
         stmt = (
             select(alerts, items.c.title, items.c.url, deliveries.c.sink, deliveries.c.status, deliveries.c.attempts, deliveries.c.last_error)
-            .join(items, items.c.key == alerts.c.item_key)
+            .outerjoin(items, items.c.key == alerts.c.item_key)
             .outerjoin(deliveries, deliveries.c.alert_id == alerts.c.id)
-            .order_by(alerts.c.created_at.desc())
+            .order_by(alerts.c.created_at.desc(), alerts.c.id)
             .limit(limit)
         )
         if failed_only:
             stmt = stmt.where(deliveries.c.status == "dead")
+        if alert_id is not None:
+            stmt = stmt.where(alerts.c.id == alert_id)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
         return [
-            AlertRow(r["id"], r["seed_id"], r["score"], dt(r["created_at"]) or datetime.now(timezone.utc), r["title"], r["url"], r["sink"], r["status"], r["attempts"] or 0, r["last_error"])
+            AlertRow(r["id"], r["seed_id"], r["score"], dt(r["created_at"]) or datetime.now(timezone.utc), r["title"] or _title(r["payload"]), r["url"], r["sink"], r["status"], r["attempts"] or 0, r["last_error"])
             for r in rows
         ]
+
+    # sinks, budgets and digests --------------------------------------------------------
+    def ensure_sinks(self, hooks: Sequence[tuple[str, str]], now: datetime) -> None:
+        """Create missing rows for (name, url) sinks; a changed URL clears a 410 mark."""
+        with self.engine.begin() as conn:
+            for name, url in hooks:
+                conn.execute(self._insert(sinks).values(name=name, url=url, last_digest_at=ts(now)).on_conflict_do_nothing())
+                conn.execute(update(sinks).where(sinks.c.name == name, sinks.c.url != url).values(url=url, disabled_at=None, disabled_reason=None))
+
+    def sink_rows(self, names: Sequence[str]) -> dict[str, SinkRow]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(sinks).where(sinks.c.name.in_(list(names)))).mappings().all()
+        return {r["name"]: SinkRow(r["name"], r["url"], dt(r["disabled_at"]), r["disabled_reason"], datetime.fromtimestamp(r["last_digest_at"], timezone.utc)) for r in rows}
+
+    def disable_sink(self, name: str, reason: str, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(sinks).where(sinks.c.name == name).values(disabled_at=ts(now), disabled_reason=reason[:1000]))
+
+    def enable_sink(self, name: str) -> bool:
+        """Clear a sink's disabled mark; True when it was disabled."""
+        with self.engine.begin() as conn:
+            result = conn.execute(update(sinks).where(sinks.c.name == name, sinks.c.disabled_at.is_not(None)).values(disabled_at=None, disabled_reason=None))
+        return result.rowcount == 1
+
+    def set_last_digest(self, name: str, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(sinks).where(sinks.c.name == name).values(last_digest_at=ts(now)))
+
+    def sent_since(self, sink: str, since: datetime) -> int:
+        """Alerts and digests a sink received since `since` (feed-health events do not count against budgets)."""
+        stmt = (
+            select(func.count())
+            .select_from(deliveries.join(alerts, alerts.c.id == deliveries.c.alert_id))
+            .where(deliveries.c.sink == sink, deliveries.c.status == "sent", deliveries.c.updated_at >= ts(since))
+            .where((alerts.c.seed_id != "") | alerts.c.id.like("dgst\\_%", escape="\\"))
+        )
+        with self.engine.connect() as conn:
+            return conn.scalar(stmt) or 0
+
+    def mark_held(self, alert_id: str, sink: str, now: datetime, reason: str) -> None:
+        """Keep a delivery for the sink's next digest instead of sending it alone."""
+        self._set_delivery(alert_id, sink, status="held", last_error=f"held: {reason}", updated_at=ts(now))
+
+    def held(self, sink: str) -> list[tuple[str, dict[str, Any], str]]:
+        """(alert id, payload, reason held) for a sink, oldest first."""
+        stmt = (
+            select(deliveries.c.alert_id, alerts.c.payload, deliveries.c.last_error)
+            .join(alerts, alerts.c.id == deliveries.c.alert_id)
+            .where(deliveries.c.sink == sink, deliveries.c.status == "held")
+            .order_by(alerts.c.created_at, alerts.c.id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return [(r.alert_id, json.loads(r.payload), (r.last_error or "").removeprefix("held: ")) for r in rows]
+
+    def fold_digest(self, sink: str, payload: dict[str, Any], alert_ids: Sequence[str], now: datetime) -> None:
+        """One transaction: queue the digest message and mark its members as carried by it."""
+        digest_id = payload["id"]
+        with self.engine.begin() as conn:
+            conn.execute(
+                self._insert(alerts)
+                .values(id=digest_id, seed_id="", item_key="", score=0.0, payload=json.dumps(payload, ensure_ascii=False), created_at=ts(now))
+                .on_conflict_do_nothing()
+            )
+            conn.execute(
+                self._insert(deliveries)
+                .values(alert_id=digest_id, sink=sink, status="pending", attempts=0, next_attempt=ts(now), updated_at=ts(now))
+                .on_conflict_do_nothing()
+            )
+            conn.execute(
+                update(deliveries)
+                .where(deliveries.c.sink == sink, deliveries.c.status == "held", deliveries.c.alert_id.in_(list(alert_ids)))
+                .values(status="digested", last_error=f"in {digest_id}", updated_at=ts(now))
+            )
+            conn.execute(update(sinks).where(sinks.c.name == sink).values(last_digest_at=ts(now)))
+
+
+def _title(payload: str) -> str:
+    """A listing title for outbox messages that are not about one item."""
+    data = json.loads(payload)
+    kind = data.get("type", "")
+    if kind == "seedwatch.digest":
+        return f"digest of {data.get('count', 0)} alerts"
+    if kind == "seedwatch.feed_health":
+        feed = data.get("feed") or {}
+        return f"feed {data.get('status', '?')}: {feed.get('name') or feed.get('url', '')}"
+    return kind
 
 
 def _feed_state(row: Any) -> FeedState:

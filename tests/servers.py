@@ -117,6 +117,11 @@ def _write(h: BaseHTTPRequestHandler, data: bytes) -> bool:
     except OSError:  # the client gave up: that is the point of these tests
         return False
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return  # a client killed mid-request (the kill -9 tests do that on purpose)
+        super().handle_error(request, client_address)
+
 
 class _Base:
     def __init__(self) -> None:
@@ -206,10 +211,14 @@ class FeedServer(_Base):
 
 
 class WebhookReceiver(_Base):
-    """Records every POST; answers from a per-path script of statuses (then 200)."""
+    """Records every POST; answers from a per-path script of statuses (then 200).
+
+    `delay` seconds pass between recording a POST and answering it (a slow receiver).
+    """
 
     def __init__(self) -> None:
         self.script: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self.delay = 0.0
         super().__init__()
 
     def answer(self, path: str, *statuses: int | tuple[int, dict[str, str]]) -> str:
@@ -247,6 +256,8 @@ class WebhookReceiver(_Base):
                     queue = server.script.get(self.path, [])
                     status, headers = queue.pop(0) if queue else (200, {})
                 server._record(self, body)
+                if server.delay:
+                    time.sleep(server.delay)
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)

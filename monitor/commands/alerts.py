@@ -1,0 +1,97 @@
+"""`seedwatch alerts`: list outbox messages and their deliveries; `alerts retry ID` resends one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from monitor.app import App, load, utcnow
+from monitor.cli import add_config_arg
+from monitor.store import AlertRow
+
+STATUS_STYLE = {"sent": "green", "pending": "yellow", "held": "cyan", "digested": "cyan", "dead": "bold red"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("alerts", help="list recent alerts and their delivery; `alerts retry ID` resends one")
+    add_config_arg(p)
+    p.add_argument("--failed", action="store_true", help="only dead-lettered deliveries")
+    p.add_argument("--json", action="store_true", help="one JSON object per delivery")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="rows to show (default 50)")
+    p.set_defaults(func=run_list)
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    retry = actions.add_parser("retry", help="queue an alert's failed deliveries again and send them now")
+    retry.add_argument("id", help="the alert id (alrt_…, dgst_…), as listed")
+    # SUPPRESS: a sub-parser default would otherwise overwrite `alerts --config PATH retry ID`
+    retry.add_argument("--config", "-c", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    retry.set_defaults(func=run_retry)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    app = App.open(*load(args.config))
+    try:
+        rows = app.store.recent_alerts(args.limit, failed_only=args.failed)
+        disabled = [r for r in app.deliverer.sink_rows(utcnow()).values() if r.disabled_at]
+    finally:
+        app.close()
+    if args.json:
+        for r in rows:
+            print(json.dumps(_as_json(r), ensure_ascii=False))
+        return 0
+    console = Console()
+    for r in disabled:
+        console.print(f"[bold red]sink {r.name} is DISABLED[/] since {r.disabled_at:%Y-%m-%d %H:%M} UTC: {r.disabled_reason}; fix the URL or run `seedwatch test-webhook {r.name}`", markup=True, highlight=False)
+    if not rows:
+        console.print("no dead-lettered deliveries" if args.failed else "no alerts yet")
+        return 0
+    table = Table(show_lines=False)
+    for col in ("created (UTC)", "id", "sink", "status", "tries", "score", "title", "last error"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        style = STATUS_STYLE.get(r.status or "", "")
+        table.add_row(
+            f"{r.created_at:%Y-%m-%d %H:%M}", r.id, r.sink or "-", f"[{style}]{r.status or 'no sink'}[/]" if style else (r.status or "no sink"),
+            str(r.attempts), f"{r.score:.2f}" if r.seed_id else "", r.title or "", r.last_error or "",
+        )
+    console.print(table)
+    return 0
+
+
+def run_retry(args: argparse.Namespace) -> int:
+    app = App.open(*load(getattr(args, "config", None)))
+    try:
+        rows = app.store.recent_alerts(1000, alert_id=args.id)
+        if not rows:
+            print(f"seedwatch: no alert with id {args.id} (see `seedwatch alerts`)")
+            return 1
+        now = utcnow()
+        queued = app.store.retry(args.id, now)
+        if not queued:
+            states = ", ".join(f"{r.sink}: {r.status}" for r in rows if r.sink)
+            print(f"{args.id}: nothing to resend ({states or 'no sink matched it'})")
+            return 0
+        app.deliverer.run_once(now, alert_id=args.id)
+        disabled = {name for name, r in app.deliverer.sink_rows(now).items() if r.disabled_at}
+        ok = True
+        for r in app.store.recent_alerts(1000, alert_id=args.id):
+            if r.status == "sent":
+                print(f"{args.id} -> {r.sink}: sent")
+            elif r.sink in disabled:
+                ok = False
+                print(f"{args.id} -> {r.sink}: waiting: the sink is disabled after a 410; run `seedwatch test-webhook {r.sink}`")
+            elif r.status in ("pending", "dead"):
+                ok = False
+                print(f"{args.id} -> {r.sink}: FAILED ({r.status}): {r.last_error}")
+        return 0 if ok else 1
+    finally:
+        app.close()
+
+
+def _as_json(r: AlertRow) -> dict[str, object]:
+    return {
+        "id": r.id, "seed": r.seed_id or None, "score": r.score, "created_at": r.created_at.isoformat(), "title": r.title, "url": r.url,
+        "sink": r.sink, "status": r.status, "attempts": r.attempts, "last_error": r.last_error,
+    }

@@ -1,0 +1,69 @@
+"""Helpers for delivery tests: real alerts queued in a real SQLite outbox, a Deliverer with an injected clock."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from monitor.alerts import make_alert, payload
+from monitor.config import WebhookConfig
+from monitor.deliver import Deliverer
+from monitor.store import Store, alerts, deliveries
+from monitor.types import Alert, FeedItem, FeedState, Match, TopicProfile
+
+FEED = "http://feeds.example.org/antara"
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def store(tmp: Path) -> Store:
+    return Store(f"sqlite:///{tmp / 'state.db'}")
+
+
+def hook(name: str, url: str, **kw: Any) -> WebhookConfig:
+    return WebhookConfig(name=name, url=url, **kw)
+
+
+def deliverer(st: Store, *hooks: WebhookConfig) -> Deliverer:
+    return Deliverer(st, hooks, client=httpx.Client(), rng=random.Random(7))
+
+
+def alert(n: int, now: datetime, title: str | None = None, url: str | None = None, seed: str = "000_nato") -> Alert:
+    item = FeedItem(
+        key=f"key{n}",
+        feed_url=FEED,
+        title=title or f"NATO desak Korsel kirim senjata ke Ukraina ({n})",
+        url=url if url is not None else f"https://news.example.org/nato-korsel-{n}",
+        summary="Sekjen NATO Stoltenberg di Seoul meminta Korea Selatan mengirim senjata untuk Ukraina.",
+        published=now,
+        source="Antara",
+        lang="id",
+    )
+    profile = TopicProfile(seed_id=seed, seed_title="NATO Serukan Korea Selatan Bantu Senjata untuk Ukraina", lang="id", groups=(), threshold=0.5)
+    return make_alert(item, Match(seed_id=seed, score=0.9, matched=(), explanation=""), profile, now, "Antara: Dunia")
+
+
+def queue(st: Store, a: Alert, sinks: list[str], body: dict[str, Any] | None = None) -> str:
+    """Commit the alert's item, the alert and its outbox rows in one run, as the pipeline does."""
+    st.commit_run(FeedState(url=FEED), "Antara: Dunia", a.created_at, [a.item], [(a, body or payload(a), sinks)])
+    return a.id
+
+
+def queue_health(st: Store, now: datetime, sinks: list[str], status: str = "failing") -> str:
+    """A feed-health event as the fetching side queues it: an outbox row about no item, seed_id ''."""
+    body = {"type": "seedwatch.feed_health", "id": f"health_{status}_{int(now.timestamp())}", "created_at": now.isoformat(),
+            "feed": {"url": FEED, "name": "Antara: Dunia"}, "status": status, "error": "HTTP 503 from the server" if status == "failing" else None}
+    with st.engine.begin() as conn:
+        conn.execute(alerts.insert().values(id=body["id"], seed_id="", item_key="", score=0.0, payload=json.dumps(body), created_at=now.timestamp()))
+        for sink in sinks:
+            conn.execute(deliveries.insert().values(alert_id=body["id"], sink=sink, status="pending", attempts=0, next_attempt=now.timestamp(), updated_at=now.timestamp()))
+    return body["id"]
+
+
+def statuses(st: Store) -> dict[tuple[str, str], str]:
+    """(alert id, sink) -> delivery status."""
+    return {(r.id, r.sink or ""): r.status or "" for r in st.recent_alerts(10_000)}

@@ -11,7 +11,7 @@ from monitor import __version__
 from monitor.errors import SeedwatchError
 from monitor.logsetup import setup_logging
 
-COMMANDS = ("check", "once", "run")
+COMMANDS = ("check", "once", "run", "status", "feeds", "import-opml")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,12 +21,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        importlib.import_module(f"monitor.commands.{name}").register(sub)
+        importlib.import_module(f"monitor.commands.{name.replace('-', '_')}").register(sub)
     return parser
 
 
 def add_config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", "-c", metavar="PATH", help="config file (default: $SEEDWATCH_CONFIG, ./config/seedwatch.toml, /etc/seedwatch/seedwatch.toml)")
+
+
+def apply_log_format(args: argparse.Namespace, configured: str) -> None:
+    """Switch to the config's monitor.log_format unless --log-format was given (the flag wins)."""
+    if not args.log_format and configured != "text":
+        setup_logging(configured, logging.DEBUG if args.verbose else logging.INFO)
 
 
 def main(argv: list[str] | None = None) -> int:

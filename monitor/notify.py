@@ -13,6 +13,7 @@ import socket
 import time
 
 log = logging.getLogger("seedwatch.notify")
+SEND_TIMEOUT = 1.0
 
 
 class Notifier:
@@ -37,6 +38,8 @@ class Notifier:
         try:
             if self._sock is None:
                 self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+                # a manager that stops reading must not hang the heartbeat (or the main loop) for long
+                self._sock.settimeout(SEND_TIMEOUT)
             self._sock.sendto("\n".join(fields).encode(), self.address)
             return True
         except OSError as exc:

@@ -35,6 +35,8 @@ def probe_health(settings: Settings) -> str | None:
     if address is None:
         return None
     host, port = address
+    if port == 0:
+        return "listener on an ephemeral port (service.listen port 0): not probed"
     host = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
     url = f"http://[{host}]:{port}/healthz" if ":" in host else f"http://{host}:{port}/healthz"
     try:

@@ -70,3 +70,23 @@ def test_systemd_analyze_security_score(tmp_path: Path) -> None:
     m = re.search(r"Overall exposure level for seedwatch\.service: (\d+\.\d+)", out.stdout)
     assert m, out.stdout[-2000:]
     assert float(m.group(1)) <= 2.0, out.stdout
+
+
+def test_bundled_feed_list_covers_the_first_seed() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from monitor.config import load_settings
+
+    settings = load_settings(ROOT / "config" / "seedwatch.toml")
+    feeds = settings.feeds
+    assert len({f.url for f in feeds}) == len(feeds) >= 15
+    assert all(f.url.startswith("https://") and f.name and f.lang in ("id", "en") for f in feeds)
+    hosts = {urlsplit(f.url).hostname for f in feeds}
+    for expected in ("www.nato.int", "en.yna.co.kr", "www.ukrinform.net", "www.defensenews.com", "www.cnnindonesia.com", "rss.tempo.co"):
+        assert expected in hosts, expected
+    news = [f for f in feeds if urlsplit(f.url).hostname == "news.google.com"]
+    assert {parse_qs(urlsplit(f.url).query)["hl"][0] for f in news} == {"id", "en-US"}
+    seed_words = set(re.findall(r"\w+", next((ROOT / "seeds").glob("*.txt")).read_text().lower()))
+    for feed in (f for f in news if f.lang == "id"):  # the Indonesian searches use the seed's own words
+        query = set(re.findall(r"\w+", parse_qs(urlsplit(feed.url).query)["q"][0].lower()))
+        assert query <= seed_words, query - seed_words

@@ -68,7 +68,11 @@ def lock_holder(settings: Settings) -> int | None:
     lock_path = Path(f"{path}.lock") if path else None
     if lock_path is None or not lock_path.exists():
         return None
-    with open(lock_path) as handle:
+    try:
+        handle = open(lock_path)
+    except OSError:
+        return None  # e.g. the service's private state directory, unreadable to this user
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except OSError:
@@ -107,8 +111,8 @@ class Daemon:
         try:
             self._install_signals()
             self._schedule_all()
-            self.scheduler.start()
             self._start_http()
+            self.scheduler.start()
             log.info("started", extra={"kv": {"feeds": len(self.feeds), "seeds": len(self.app.seeds), "webhooks": len(self.app.settings.webhooks), "state": self.app.settings.state_url, "watchdog": self.notify.watchdog_interval}})
             self.notify.ready(self._status_line())
             while not self.stopping.is_set():

@@ -266,3 +266,32 @@ def test_listen_address_in_use_is_a_clear_error(tmp_path: Path) -> None:
         out = subprocess.run([sys.executable, "-m", "monitor", "run", "--config", str(cfg)], cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 2
     assert "service.listen: cannot listen on 127.0.0.1:" in out.stderr
+
+
+def test_health_needs_a_recent_heartbeat_and_a_store_that_answers(tmp_path: Path) -> None:
+    from monitor.app import App, load
+    from monitor.daemon import STALE_TICKS
+    from monitor.daemon import Daemon as Service
+    from monitor.notify import Notifier
+
+    cfg = write_config(tmp_path, feeds=[])
+    app = App.open(*load(str(cfg)))
+    try:
+        service = Service(app, notifier=Notifier({"WATCHDOG_USEC": "2000000"}))
+        assert service.tick_interval == 1.0
+        assert not service.health().ok  # never ticked: the scheduler has not started
+        service._heartbeat()
+        health = service.health()
+        assert health.ok and health.detail["scheduler"] == "ok" and health.detail["store"] == "ok"
+        service.last_tick = time.monotonic() - STALE_TICKS * service.tick_interval - 0.5  # a hung loop stops ticking
+        assert not service.health().ok and service.health().detail["scheduler"] == "stalled"
+        service._heartbeat()
+        db = tmp_path / "state" / "seedwatch.db"
+        app.store.engine.dispose()
+        for path in tmp_path.joinpath("state").glob("seedwatch.db*"):
+            path.unlink()
+        db.mkdir()  # the database path is now a directory: every new connection fails
+        health = service.health()
+        assert not health.ok and health.detail == {**health.detail, "scheduler": "ok", "store": "error"}
+    finally:
+        app.close()

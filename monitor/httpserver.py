@@ -40,8 +40,8 @@ class StatusServer:
 
     @property
     def address(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+        host, port = str(self.httpd.server_address[0]), self.httpd.server_address[1]
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
     def start(self) -> None:
         self.thread.start()

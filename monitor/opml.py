@@ -7,7 +7,7 @@ entity-expansion bombs and external entities, and real OPML exports never declar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from xml.parsers import expat
 
 from monitor.errors import ConfigError
@@ -29,7 +29,7 @@ def parse_opml(data: bytes, source: str) -> list[OpmlFeed]:
     feeds: list[OpmlFeed] = []
     root: list[str] = []
 
-    def refuse(*_args: Any) -> None:
+    def refuse(*_args: Any) -> NoReturn:
         raise ConfigError(f"{source}:{parser.CurrentLineNumber}: OPML declares an XML entity; refused (entities can expand without bound)")
 
     def start(name: str, attrs: dict[str, str]) -> None:

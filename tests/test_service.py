@@ -253,6 +253,8 @@ def test_offline_feeds_fail_but_the_daemon_stays_healthy(tmp_path: Path, notify:
         assert report["daemon"]["running"] and report["daemon"]["pid"] == daemon.proc.pid and report["daemon"]["health"] == "healthy"
         assert report["feeds"] == {"failing": 1}
         assert report["failing"][0]["kind"] == "network" and report["failing"][0]["failures"] == 1
+        added = subprocess.run([sys.executable, "-m", "monitor", "feeds", "add", "https://example.org/rss", "--config", str(cfg)], cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert added.returncode == 0 and f"kill -HUP {daemon.proc.pid}" in added.stdout, added.stdout + added.stderr
     finally:
         code, _took = daemon.stop()
     assert code == 0, daemon.log

@@ -14,6 +14,7 @@ from monitor.app import utcnow
 from monitor.cli import add_config_arg
 from monitor.config import Settings, find_config, load_settings
 from monitor.configedit import NewFeed, append_feeds, check_feed
+from monitor.daemon import lock_holder
 from monitor.errors import ConfigError
 from monitor.store import Store
 from monitor.types import FeedState
@@ -122,5 +123,13 @@ def run_add(args: argparse.Namespace) -> int:
     if any(f.url == feed.url for f in settings.feeds):
         raise ConfigError(f"{path}: {feed.url} is already in the config")
     append_feeds(path, [feed])
-    print(f"added {feed.url} to {path}; `systemctl reload seedwatch` (or SIGHUP to the daemon) starts polling it")
+    print(f"added {feed.url} to {path}; {reload_hint(settings)}")
     return 0
+
+
+def reload_hint(settings: Settings) -> str:
+    """How to make the running daemon (if any) pick up a config change."""
+    pid = lock_holder(settings)
+    if pid and pid > 0:
+        return f"the daemon (pid {pid}) polls it after `systemctl reload seedwatch` or `kill -HUP {pid}`"
+    return "the daemon polls it from its next start (or `systemctl reload seedwatch` if it runs elsewhere)"

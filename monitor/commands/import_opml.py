@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from monitor.cli import add_config_arg
+from monitor.commands.feeds import reload_hint
 from monitor.config import find_config, load_settings
 from monitor.configedit import NewFeed, append_feeds, check_feed
 from monitor.errors import ConfigError
@@ -46,5 +47,5 @@ def run(args: argparse.Namespace) -> int:
     if new and not args.dry_run:
         append_feeds(path, new)
     verb = "would add" if args.dry_run else "added"
-    print(f"{verb} {len(new)}, already present {present}, invalid {invalid}" + ("; `systemctl reload seedwatch` starts polling them" if new and not args.dry_run else ""))
+    print(f"{verb} {len(new)}, already present {present}, invalid {invalid}" + (f"; {reload_hint(settings)}" if new and not args.dry_run else ""))
     return 0

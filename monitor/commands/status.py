@@ -118,12 +118,13 @@ def _alerts_table(alerts: list[AlertRow], now: datetime) -> Table:
 
 def _as_json(settings: Settings, pid: int | None, health: str | None, rows: list[FeedRow], alerts: list[AlertRow], counts: dict[str, int]) -> dict:
     iso = lambda d: d.isoformat(timespec="seconds") if d else None  # noqa: E731
+    due = sorted((r for r in rows if r.next_poll), key=lambda r: r.next_poll.timestamp() if r.next_poll else 0.0)
     return {
         "config": settings.path,
         "daemon": {"running": bool(pid), "pid": pid if pid and pid > 0 else None, "health": health},
         "feeds": dict(Counter(r.status for r in rows)),
         "failing": [{"url": r.url, "name": r.name, "failures": r.consecutive_failures, "kind": r.last_error_kind, "error": r.last_error} for r in rows if r.status in ("failing", "disabled")],
-        "next_polls": [{"url": r.url, "at": iso(r.next_poll)} for r in sorted((r for r in rows if r.next_poll), key=lambda r: r.next_poll)][:SHOW],
+        "next_polls": [{"url": r.url, "at": iso(r.next_poll)} for r in due[:SHOW]],
         "outbox": counts["outbox"],
         "dead": counts["dead"],
         "items": counts["items"],

@@ -250,6 +250,7 @@ class Daemon:
         if settings.monitor.delivery_interval != old.monitor.delivery_interval:
             self.scheduler.reschedule_job("deliver", trigger="interval", seconds=settings.monitor.delivery_interval)
         later = [name for name in ("fetch", "service") if getattr(settings, name) != getattr(old, name)]
+        later += ["monitor.log_format"] if settings.monitor.log_format != old.monitor.log_format else []
         log.info(
             "reloaded",
             extra={"kv": {"feeds": len(self.feeds), "added": added, "removed": removed, "changed": changed, "webhooks": len(settings.webhooks), "seeds": len(seeds), "restart_needed_for": ",".join(later) or None}},

@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_arg(p)
     p.add_argument("--json", action="store_true", help="one JSON object per feed")
     p.set_defaults(func=run)
-    fsub = p.add_subparsers(dest="feeds_command", metavar="add")
+    fsub = p.add_subparsers(dest="feeds_command", metavar="[add URL]")
     add = fsub.add_parser("add", help="append a [[feeds]] table to the config file, keeping its comments")
     add.add_argument("url")
     add.add_argument("--name", default="", help="display name")

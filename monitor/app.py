@@ -67,6 +67,13 @@ class App:
     def deps(self) -> Deps:
         return Deps(self.settings, self.store, self.fetcher, self.profiles)
 
+    def reconfigure(self, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile]) -> None:
+        """Swap in a reloaded config; runs in flight finish with the one they started with."""
+        if settings.webhooks != self.settings.webhooks:
+            # the HTTP client is shared, so a delivery in flight on the old sinks is not cut off
+            self.deliverer = Deliverer(self.store, settings.webhooks, client=self.deliverer.client, rng=self.deliverer.rng)
+        self.settings, self.seeds, self.profiles = settings, seeds, profiles
+
     def enabled_feeds(self) -> list[FeedConfig]:
         return [f for f in self.settings.feeds if f.enabled]
 

@@ -11,7 +11,7 @@ from monitor import __version__
 from monitor.errors import SeedwatchError
 from monitor.logsetup import setup_logging
 
-COMMANDS = ("check", "once", "run", "seeds", "explain", "replay", "alerts", "test-webhook")
+COMMANDS = ("check", "once", "run", "status", "feeds", "import-opml", "seeds", "explain", "replay", "alerts", "test-webhook")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", "-c", metavar="PATH", help="config file (default: $SEEDWATCH_CONFIG, ./config/seedwatch.toml, /etc/seedwatch/seedwatch.toml)")
+
+
+def apply_log_format(args: argparse.Namespace, configured: str) -> None:
+    """Switch to the config's monitor.log_format unless --log-format was given (the flag wins)."""
+    if not args.log_format and configured != "text":
+        setup_logging(configured, logging.DEBUG if args.verbose else logging.INFO)
 
 
 def main(argv: list[str] | None = None) -> int:

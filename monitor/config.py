@@ -113,6 +113,31 @@ class FetchSection(_Model):
     min_interval: Duration = 300.0
 
 
+class ServiceSection(_Model):
+    """The optional health/metrics listener; off unless `listen` is set."""
+
+    listen: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        if v:
+            parse_listen(v)
+        return v
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        return parse_listen(self.listen) if self.listen else None
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """"127.0.0.1:9187", "[::1]:9187" or a bare port (on 127.0.0.1) -> (host, port)."""
+    m = re.match(r"^(?:(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+):)?(\d{1,5})$", value.strip())
+    if not m or int(m.group(2)) > 65535:
+        raise ValueError(f"\"{value}\" is not an address like \"127.0.0.1:9187\"")
+    return (m.group(1) or "127.0.0.1").strip("[]"), int(m.group(2))
+
+
 class FeedConfig(_Model):
     url: EnvStr
     name: str = ""
@@ -222,6 +247,7 @@ class Settings(_Model):
 
     monitor: MonitorSection = MonitorSection()
     fetch: FetchSection = FetchSection()
+    service: ServiceSection = ServiceSection()
     feeds: tuple[FeedConfig, ...] = ()
     webhooks: tuple[WebhookConfig, ...] = ()
     profiles: dict[str, ProfileOverride] = {}

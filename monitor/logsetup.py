@@ -1,4 +1,9 @@
-"""Log lines with key=value fields (or JSON), one event per feed run."""
+"""Log lines with key=value fields (or JSON), one event per feed run.
+
+Under journald (stderr is the stream named by $JOURNAL_STREAM) lines carry no
+timestamp, since the journal stamps each one, and start with a `<N>` syslog
+priority prefix so `journalctl -p warning` filters by level.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,10 @@ import json
 import logging
 import os
 import sys
-from typing import Any
+from typing import Any, TextIO
+
+# logging level -> syslog priority, as sd-daemon(3) prefixes read by journald
+_PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
 
 
 def _fmt(value: Any) -> str:
@@ -14,17 +22,21 @@ def _fmt(value: Any) -> str:
     return json.dumps(text, ensure_ascii=False) if (not text or any(c in text for c in ' "=\n')) else text
 
 
-class KeyValueFormatter(logging.Formatter):
-    """`2026-01-01T00:00:00 INFO feed run feed=... status=ok`; no timestamp under journald."""
+def _prefix(record: logging.LogRecord) -> str:
+    return f"<{_PRIORITY.get(record.levelno, 6)}>"
 
-    def __init__(self, timestamps: bool) -> None:
+
+class KeyValueFormatter(logging.Formatter):
+    """`2026-01-01T00:00:00 INFO feed run feed=... status=ok`; under journald `<6>INFO feed run ...`."""
+
+    def __init__(self, journald: bool = False) -> None:
         super().__init__()
-        self.timestamps = timestamps
+        self.journald = journald
 
     def format(self, record: logging.LogRecord) -> str:
         kv = getattr(record, "kv", {})
         fields = " ".join(f"{k}={_fmt(v)}" for k, v in kv.items())
-        head = f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} " if self.timestamps else ""
+        head = _prefix(record) if self.journald else f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} "
         line = f"{head}{record.levelname} {record.getMessage()}" + (f" {fields}" if fields else "")
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
@@ -32,18 +44,41 @@ class KeyValueFormatter(logging.Formatter):
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line; `ts` is left out under journald, which stamps the entry itself."""
+
+    def __init__(self, journald: bool = False) -> None:
+        super().__init__()
+        self.journald = journald
+
     def format(self, record: logging.LogRecord) -> str:
-        data = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname, "msg": record.getMessage(), **getattr(record, "kv", {})}
+        head = {} if self.journald else {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S")}
+        data = {**head, "level": record.levelname, "msg": record.getMessage(), **getattr(record, "kv", {})}
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
-        return json.dumps(data, ensure_ascii=False, default=str)
+        line = json.dumps(data, ensure_ascii=False, default=str)
+        return _prefix(record) + line if self.journald else line
+
+
+def connected_to_journal(stream: TextIO, env: dict[str, str] | None = None) -> bool:
+    """True when `stream` is the journal stream systemd set up ($JOURNAL_STREAM is `device:inode`).
+
+    Comparing device and inode, not just the variable's presence, matters: a child whose
+    stderr was redirected inherits the variable but no longer writes to the journal.
+    """
+    value = (os.environ if env is None else env).get("JOURNAL_STREAM", "")
+    dev, _, ino = value.partition(":")
+    try:
+        st = os.fstat(stream.fileno())
+        return (st.st_dev, st.st_ino) == (int(dev), int(ino))
+    except (ValueError, OSError):
+        return False
 
 
 def setup_logging(fmt: str = "text", level: int = logging.INFO) -> None:
-    """Log to stderr; journald adds its own timestamps, so we drop ours under it."""
+    """Log to stderr, in `fmt` ("text" or "json"); journald-aware."""
     handler = logging.StreamHandler(sys.stderr)
-    under_journald = bool(os.environ.get("JOURNAL_STREAM"))
-    handler.setFormatter(JsonFormatter() if fmt == "json" else KeyValueFormatter(timestamps=not under_journald))
+    journald = connected_to_journal(sys.stderr)
+    handler.setFormatter(JsonFormatter(journald) if fmt == "json" else KeyValueFormatter(journald))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

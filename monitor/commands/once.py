@@ -6,7 +6,7 @@ import argparse
 import json
 
 from monitor.app import App, load, utcnow
-from monitor.cli import add_config_arg
+from monitor.cli import add_config_arg, apply_log_format
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    app = App.open(*load(args.config))
+    settings, seeds, profiles = load(args.config)
+    apply_log_format(args, settings.monitor.log_format)
+    app = App.open(settings, seeds, profiles)
     try:
         totals = {"ok": 0, "not_modified": 0, "error": 0, "new": 0, "alerts": 0}
         for report in app.poll_all():

@@ -1,0 +1,299 @@
+"""`seedwatch run` as systemd runs it: sd_notify, watchdog, health/metrics, SIGHUP reload, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEEDS, write_config
+from tests.feeds import RELATED_ID, UNRELATED, Entry, rss
+from tests.servers import FeedServer, WebhookReceiver
+
+
+class NotifyListener:
+    """The service manager's end of NOTIFY_SOCKET: an AF_UNIX datagram socket in tmp, read by a thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.1)
+        self.messages: list[str] = []
+        self.lock = threading.Lock()
+        self.closed = threading.Event()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        while not self.closed.is_set():
+            try:
+                data = self.sock.recv(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self.lock:
+                self.messages.append(data.decode())
+
+    def seen(self) -> int:
+        with self.lock:
+            return len(self.messages)
+
+    def count(self, field: str, after: int = 0) -> int:
+        with self.lock:
+            return sum(field in msg.splitlines() for msg in self.messages[after:])
+
+    def wait_for(self, field: str, timeout: float = 30.0, after: int = 0) -> bool:
+        """True once a message with the line `field` arrived after the first `after` messages."""
+        return _wait(lambda: self.count(field, after) > 0, timeout)
+
+    def close(self) -> None:
+        self.closed.set()
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+class Daemon:
+    """A `seedwatch run` subprocess whose stderr goes to a file we can read while it runs."""
+
+    def __init__(self, cfg: Path, tmp: Path, env: dict[str, str]) -> None:
+        self.log_path = tmp / "daemon.log"
+        self.log_file = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "run", "--config", str(cfg)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log_file,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        )
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_log(self, pattern: str, timeout: float = 30.0, start: int = 0) -> re.Match[str] | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = re.search(pattern, self.log[start:])
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                return re.search(pattern, self.log[start:])
+            time.sleep(0.1)
+        return None
+
+    def stop(self) -> tuple[int, float]:
+        started = time.monotonic()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.log_file.close()
+        return code, time.monotonic() - started
+
+
+def _wait(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def _metric(text: str, name: str) -> float:
+    m = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+@pytest.fixture
+def notify(tmp_path: Path):
+    listener = NotifyListener(tmp_path / "notify.sock")
+    yield listener
+    listener.close()
+
+
+def test_run_under_a_service_manager(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver, notify: NotifyListener) -> None:
+    a = feed_server.set("/a", rss(UNRELATED), etag='"a1"')
+    b = feed_server.set("/b", rss(UNRELATED[:1]))
+    service = '[service]\nlisten = "127.0.0.1:0"\n'
+    feed_a = {"url": a, "name": "feed a", "interval": "1s"}
+    cfg = write_config(tmp_path, feeds=[feed_a], extra=service)
+    daemon = Daemon(cfg, tmp_path, {"NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "400000"})
+    try:
+        assert notify.wait_for("READY=1"), daemon.log
+        listening = daemon.wait_log(r"listening address=(\S+)")
+        assert listening, daemon.log
+        base = f"http://{listening.group(1)}"
+
+        # the watchdog is pinged every WATCHDOG_USEC/2 by the scheduler's heartbeat
+        since = notify.seen()
+        time.sleep(2.0)
+        assert notify.count("WATCHDOG=1", after=since) >= 4
+
+        assert _wait(lambda: len(feed_server.hits("/a")) >= 1)
+        status, body = _get(base + "/healthz")
+        assert status == 200 and json.loads(body)["store"] == "ok"
+        assert _wait(lambda: _metric(_get(base + "/metrics")[1], 'seedwatch_polls_total{status="ok"}') >= 1)
+        metrics = _get(base + "/metrics")[1]
+        assert _metric(metrics, "seedwatch_items_seen_total") == 2
+        assert "seedwatch_poll_duration_seconds_bucket" in metrics and _metric(metrics, "seedwatch_outbox_depth") == 0
+        assert _get(base + "/nope")[0] == 404
+
+        # add a feed and a webhook to the file, SIGHUP: both take effect without a restart
+        mark = len(daemon.log)
+        since = notify.seen()
+        write_config(tmp_path, feeds=[feed_a, {"url": b, "name": "feed b", "interval": "1s"}], webhooks=[{"name": "hook", "url": receiver.url("/hook")}], extra=service)
+        daemon.proc.send_signal(signal.SIGHUP)
+        assert daemon.wait_log(r"INFO reloaded .*added=1 removed=0", start=mark), daemon.log[mark:]
+        assert notify.wait_for("RELOADING=1", after=since) and notify.wait_for("READY=1", after=since)
+        assert _wait(lambda: len(feed_server.hits("/b")) >= 2), "the added feed was never polled"
+        feed_server.set("/a", rss([RELATED_ID, *UNRELATED]), etag='"a2"')
+        assert len(receiver.wait_for(1, timeout=30, path="/hook")) == 1, "the added webhook got no alert"
+
+        # a broken config is rejected with the key named; the running one goes on
+        mark = len(daemon.log)
+        broken = write_config(tmp_path, feeds=[{"url": a, "interval": "soon"}], extra=service)
+        daemon.proc.send_signal(signal.SIGHUP)
+        rejected = daemon.wait_log(r"ERROR reload rejected.*", start=mark)
+        assert rejected and f"{broken}:" in rejected.group(0) and "feeds[0].interval" in rejected.group(0), daemon.log[mark:]
+        hits_a, hits_b = len(feed_server.hits("/a")), len(feed_server.hits("/b"))
+        assert _wait(lambda: len(feed_server.hits("/a")) >= hits_a + 2 and len(feed_server.hits("/b")) >= hits_b + 2)
+        assert _get(base + "/healthz")[0] == 200
+        assert 'seedwatch_reloads_total{result="rejected"} 1.0' in _get(base + "/metrics")[1]
+
+        # removing a feed stops its polls; a [fetch] change waits for a restart, and says so
+        mark = len(daemon.log)
+        write_config(tmp_path, feeds=[feed_a], extra=service, fetch="max_redirects = 3")
+        daemon.proc.send_signal(signal.SIGHUP)
+        assert daemon.wait_log(r"(?m)INFO reloaded .*added=0 removed=1 .*restart_needed_for=fetch$", start=mark), daemon.log[mark:]
+        time.sleep(1.5)  # a run in flight at the reload may still finish
+        hits_b = len(feed_server.hits("/b"))
+        hits_a = len(feed_server.hits("/a"))
+        assert _wait(lambda: len(feed_server.hits("/a")) >= hits_a + 2)
+        assert len(feed_server.hits("/b")) == hits_b
+    finally:
+        since = notify.seen()
+        code, took = daemon.stop()
+    assert code == 0, daemon.log
+    assert took < 10
+    assert notify.wait_for("STOPPING=1", timeout=2, after=since)
+
+
+def test_reload_rebuilds_profiles_from_changed_seeds(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "bakery.txt").write_text("Bakery pastry award\nThe bakery on Main Street won the regional pastry award for croissants.\n")
+    url = feed_server.set("/news", rss([RELATED_ID]), etag='"1"')
+    cfg = write_config(tmp_path, feeds=[{"url": url, "interval": "1s"}], webhooks=[{"name": "hook", "url": receiver.url("/hook")}])
+    cfg.write_text(cfg.read_text().replace(f'seeds = "{SEEDS}"', f'seeds = "{seeds}"'))
+    daemon = Daemon(cfg, tmp_path, {})
+    try:
+        assert _wait(lambda: len(feed_server.hits("/news")) >= 2)
+        time.sleep(1.5)  # a delivery tick
+        assert receiver.posts("/hook") == []  # nothing about NATO under a bakery seed
+        shutil.copy(next(SEEDS.glob("*.txt")), seeds)
+        mark = len(daemon.log)
+        daemon.proc.send_signal(signal.SIGHUP)
+        assert daemon.wait_log(r"INFO reloaded .*seeds=2", start=mark), daemon.log[mark:]
+        fresh = Entry(RELATED_ID.title + " lagi", RELATED_ID.summary, RELATED_ID.link + "-2")
+        feed_server.set("/news", rss([fresh, RELATED_ID]), etag='"2"')
+        posts = receiver.wait_for(1, timeout=30, path="/hook")
+        assert [json.loads(p.body)["item"]["title"] for p in posts] == [fresh.title]
+    finally:
+        code, _took = daemon.stop()
+    assert code == 0, daemon.log
+
+
+def test_offline_feeds_fail_but_the_daemon_stays_healthy(tmp_path: Path, notify: NotifyListener) -> None:
+    with socket.socket() as s:  # a port nobody listens on: connection refused, like a feed host that is down
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/feed"
+    with socket.socket() as s:  # `status` must find the listener from the config, so no port 0 here
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = write_config(tmp_path, feeds=[{"url": dead, "name": "down"}], extra=f'[service]\nlisten = "127.0.0.1:{port}"\n')
+    daemon = Daemon(cfg, tmp_path, {"NOTIFY_SOCKET": str(notify.path)})
+    try:
+        assert notify.wait_for("READY=1"), daemon.log
+        listening = daemon.wait_log(r"listening address=(\S+)")
+        assert daemon.wait_log(r"WARNING feed run feed=\S+ status=error"), daemon.log
+        status, body = _get(f"http://{listening.group(1)}/healthz")
+        assert status == 200, body
+        metrics = _get(f"http://{listening.group(1)}/metrics")[1]
+        assert _metric(metrics, 'seedwatch_fetch_errors_total{kind="network"}') == 1
+        out = subprocess.run([sys.executable, "-m", "monitor", "status", "--json", "--config", str(cfg)], cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert out.returncode == 0, out.stderr
+        report = json.loads(out.stdout)
+        assert report["daemon"]["running"] and report["daemon"]["pid"] == daemon.proc.pid and report["daemon"]["health"] == "healthy"
+        assert report["feeds"] == {"failing": 1}
+        assert report["failing"][0]["kind"] == "network" and report["failing"][0]["failures"] == 1
+        added = subprocess.run([sys.executable, "-m", "monitor", "feeds", "add", "https://example.org/rss", "--config", str(cfg)], cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert added.returncode == 0 and f"kill -HUP {daemon.proc.pid}" in added.stdout, added.stdout + added.stderr
+    finally:
+        code, _took = daemon.stop()
+    assert code == 0, daemon.log
+
+
+def test_listen_address_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        cfg = write_config(tmp_path, feeds=[], extra=f'[service]\nlisten = "127.0.0.1:{s.getsockname()[1]}"\n')
+        out = subprocess.run([sys.executable, "-m", "monitor", "run", "--config", str(cfg)], cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 2
+    assert "service.listen: cannot listen on 127.0.0.1:" in out.stderr
+
+
+def test_health_needs_a_recent_heartbeat_and_a_store_that_answers(tmp_path: Path) -> None:
+    from monitor.app import App, load
+    from monitor.daemon import STALE_TICKS
+    from monitor.daemon import Daemon as Service
+    from monitor.notify import Notifier
+
+    cfg = write_config(tmp_path, feeds=[])
+    app = App.open(*load(str(cfg)))
+    try:
+        service = Service(app, notifier=Notifier({"WATCHDOG_USEC": "2000000"}))
+        assert service.tick_interval == 1.0
+        assert not service.health().ok  # never ticked: the scheduler has not started
+        service._heartbeat()
+        health = service.health()
+        assert health.ok and health.detail["scheduler"] == "ok" and health.detail["store"] == "ok"
+        service.last_tick = time.monotonic() - STALE_TICKS * service.tick_interval - 0.5  # a hung loop stops ticking
+        assert not service.health().ok and service.health().detail["scheduler"] == "stalled"
+        service._heartbeat()
+        db = tmp_path / "state" / "seedwatch.db"
+        app.store.engine.dispose()
+        for path in tmp_path.joinpath("state").glob("seedwatch.db*"):
+            path.unlink()
+        db.mkdir()  # the database path is now a directory: every new connection fails
+        health = service.health()
+        assert not health.ok and health.detail == {**health.detail, "scheduler": "ok", "store": "error"}
+    finally:
+        app.close()

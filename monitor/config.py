@@ -104,6 +104,13 @@ class FetchSection(_Model):
     jitter: float = Field(0.1, ge=0.0, le=1.0)
 
 
+class StoriesSection(_Model):
+    window: Duration = 72 * 3600.0
+    similarity: float = Field(0.3, gt=0.0, le=1.0)
+    update_delta: float = Field(0.15, ge=0.0, le=1.0)
+    score_tolerance: float = Field(0.15, ge=0.0, le=1.0)
+
+
 class FeedConfig(_Model):
     url: EnvStr
     name: str = ""
@@ -147,6 +154,7 @@ class Settings(_Model):
 
     monitor: MonitorSection = MonitorSection()
     fetch: FetchSection = FetchSection()
+    stories: StoriesSection = StoriesSection()
     feeds: tuple[FeedConfig, ...] = ()
     webhooks: tuple[WebhookConfig, ...] = ()
     path: str = ""

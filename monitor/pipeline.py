@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor import cachecontrol
+from monitor import cachecontrol, cluster
 from monitor.alerts import make_alert, payload, sinks_for
 from monitor.config import FeedConfig, Settings
 from monitor.fetch import Fetcher
@@ -79,7 +79,7 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     queued = _score(new_items, feed, deps, now)
     nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint, parsed.ttl)
     new_state = cachecontrol.succeeded(state, now, result.headers, nxt, digest)
-    stored, alerts = store.commit_run(new_state, feed.name, now, new_items, queued)
+    stored, alerts = store.commit_run(new_state, feed.name, now, new_items, queued, story_rules(settings))
     for alert in alerts:
         alert_log.info("ALERT", extra={"kv": {"seed": alert.seed_id, "score": round(alert.score, 3), "title": alert.item.title, "url": alert.item.url, "feed": feed.url}})
     return RunReport(feed.url, "ok", new=stored, alerts=len(alerts))
@@ -97,6 +97,11 @@ def _score(new_items: list[FeedItem], feed: FeedConfig, deps: Deps, now: datetim
                 alert = make_alert(item, match, profile, now, feed.name)
                 out.append((alert, payload(alert), sinks_for(alert, deps.settings.webhooks)))
     return out
+
+
+def story_rules(settings: Settings) -> cluster.Rules:
+    s = settings.stories
+    return cluster.Rules(timedelta(seconds=s.window), s.similarity, s.update_delta, s.score_tolerance)
 
 
 def _failed(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime, kind: str, message: str, retry_after: float | None) -> RunReport:

@@ -1,0 +1,195 @@
+"""Near-duplicate detection and story assignment (pure: values in, a decision out).
+
+An alerting item joins a story of the same seed when, within the time window, it is a
+near-duplicate of one of the story's items (MinHash over the normalised title and lead),
+or, in another language, it has the same concept signature and an agreeing score. Only
+a story's first item alerts, unless a later one brings a new concept group or a score
+jump: that alerts again, marked as an update.
+
+MinHash is hand-written rather than taken from `datasketch`: a seed has at most a few
+hundred alerting items in a window, so a linear scan of stored signatures beats keeping
+an LSH index in step with the store; the 30 lines below also fix the signature's format,
+which the store keeps across upgrades.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import re
+import struct
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from wordfreq import available_languages, zipf_frequency
+
+PERMUTATIONS = 128
+LEAD_WORDS = 60
+# Words this frequent ("the", "dan", "w") say nothing about which story an item tells.
+COMMON_ZIPF = 5.5
+# A short item (a feed that truncates its summary) whose words nearly all appear in a
+# longer copy is the same article even though their Jaccard similarity is low.
+CONTAINMENT = 0.8
+MIN_CONTAINED = 6
+MIN_SIGNATURE = 2
+
+_PRIME = (1 << 61) - 1
+_MASK = (1 << 32) - 1
+# Fixed for ever: stored signatures are only comparable under the same permutations.
+_rng = random.Random(20230130)
+_PERMS = tuple((_rng.randrange(1, _PRIME), _rng.randrange(0, _PRIME)) for _ in range(PERMUTATIONS))
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Outlets append their name to wire headlines: "... to Ukraine - Reuters", "... | CNN Indonesia".
+_OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s*){1,4}$")
+_LANGS = frozenset(available_languages())
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Tunable thresholds, from the `[stories]` config section."""
+
+    window: timedelta = timedelta(hours=72)
+    similarity: float = 0.3
+    update_delta: float = 0.15
+    score_tolerance: float = 0.15
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One alerting item of one seed, reduced to what clustering needs."""
+
+    key: str
+    seed_id: str
+    title: str
+    source: str
+    lang: str | None
+    at: datetime
+    score: float
+    groups: frozenset[str]
+    minhash: tuple[int, ...]
+    size: int
+
+
+@dataclass(frozen=True)
+class Member:
+    """An entry already placed in a story."""
+
+    entry: Entry
+    story_id: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where an entry goes, whether it alerts, and why (shown in the story view and payload)."""
+
+    story_id: str
+    new_story: bool
+    alert: bool
+    update: bool
+    reason: str
+    items: int = 1
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+
+def words(title: str, lead: str, lang: str | None) -> frozenset[str]:
+    """The distinctive words of a normalised title and the lead's first LEAD_WORDS words."""
+    text = unicodedata.normalize("NFKC", _OUTLET_SUFFIX.sub("", title) + " " + " ".join(lead.split()[:LEAD_WORDS])).casefold()
+    return frozenset(w for w in _WORD.findall(text) if len(w) > 1 and not _common(w, lang))
+
+
+@lru_cache(maxsize=65536)
+def _common(word: str, lang: str | None) -> bool:
+    return zipf_frequency(word, lang if lang in _LANGS else "en") >= COMMON_ZIPF
+
+
+def minhash(tokens: frozenset[str]) -> tuple[int, ...]:
+    """PERMUTATIONS minimum hashes of the token set (universal hashing mod a Mersenne prime)."""
+    if not tokens:
+        return (_MASK,) * PERMUTATIONS
+    hashes = [int.from_bytes(hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little") for t in tokens]
+    return tuple(min(((a * h + b) % _PRIME) & _MASK for h in hashes) for a, b in _PERMS)
+
+
+def similarity(a: Entry, b: Entry) -> float:
+    """Estimated Jaccard similarity of two entries' word sets."""
+    if not a.size or not b.size:
+        return 0.0
+    return sum(x == y for x, y in zip(a.minhash, b.minhash)) / PERMUTATIONS
+
+
+def containment(a: Entry, b: Entry, jaccard: float) -> float:
+    """Share of the smaller word set found in the larger, derived from the Jaccard estimate."""
+    small = min(a.size, b.size)
+    if small < MIN_CONTAINED:
+        return 0.0
+    return min(1.0, jaccard * (a.size + b.size) / ((1 + jaccard) * small))
+
+
+def make_entry(key: str, seed_id: str, title: str, lead: str, source: str, lang: str | None, at: datetime, score: float, groups: frozenset[str]) -> Entry:
+    tokens = words(title, lead, lang)
+    return Entry(key, seed_id, title, source, lang, at, score, groups, minhash(tokens), len(tokens))
+
+
+def pack(signature: Sequence[int]) -> str:
+    """A signature as compact text for the store."""
+    return base64.b64encode(struct.pack(f"<{len(signature)}I", *signature)).decode("ascii")
+
+
+def unpack(text: str) -> tuple[int, ...]:
+    raw = base64.b64decode(text)
+    return struct.unpack(f"<{len(raw) // 4}I", raw)
+
+
+def story_id(seed_id: str, first_key: str) -> str:
+    """Stable id: a story is named after its seed and first item."""
+    return "sty_" + hashlib.sha1(f"{seed_id}|{first_key}".encode()).hexdigest()[:16]
+
+
+def join_reason(entry: Entry, member: Entry, rules: Rules) -> tuple[float, str] | None:
+    """(strength, explanation) when `entry` belongs with `member`, else None."""
+    if abs(entry.at - member.at) > rules.window:
+        return None
+    other = f"“{member.title}” ({member.source or 'unknown source'})"
+    sim = similarity(entry, member)
+    if sim >= rules.similarity:
+        return 1.0 + sim, f"near-duplicate of {other}: similarity {sim:.2f}"
+    contained = containment(entry, member, sim)
+    if contained >= CONTAINMENT:
+        return 1.0 + contained * sim, f"near-duplicate of {other}: {contained:.0%} of the shorter text's words shared"
+    gap = abs(entry.score - member.score)
+    if (
+        entry.lang and member.lang and entry.lang != member.lang
+        and entry.groups == member.groups and len(entry.groups) >= MIN_SIGNATURE
+        and gap <= rules.score_tolerance
+    ):
+        groups = ", ".join(sorted(entry.groups))
+        return 1.0 - gap, f"same concept signature [{groups}] as {other} in {member.lang}, scores {entry.score:.2f}/{member.score:.2f}"
+    return None
+
+
+def assign(entry: Entry, members: Sequence[Member], rules: Rules) -> Decision:
+    """Place `entry` among the seed's recent story members; decide whether it alerts."""
+    best: tuple[float, str, Member] | None = None
+    for member in members:
+        if member.entry.seed_id != entry.seed_id or member.entry.key == entry.key:
+            continue
+        found = join_reason(entry, member.entry, rules)
+        if found and (best is None or found[0] > best[0]):
+            best = (found[0], found[1], member)
+    if best is None:
+        return Decision(story_id(entry.seed_id, entry.key), True, True, False, "first item of the story", 1, (entry.source,))
+    _, reason, match = best
+    story = [m.entry for m in members if m.story_id == match.story_id]
+    sources = tuple(dict.fromkeys([*(e.source for e in sorted(story, key=lambda e: e.at)), entry.source]))
+    known = frozenset().union(*(e.groups for e in story))
+    new_groups = sorted(entry.groups - known)
+    top = max(e.score for e in story)
+    if new_groups:
+        return Decision(match.story_id, False, True, True, f"update: newly matched {', '.join(new_groups)}; {reason}", len(story) + 1, sources)
+    if entry.score - top > rules.update_delta:
+        return Decision(match.story_id, False, True, True, f"update: score rose {top:.2f} -> {entry.score:.2f}; {reason}", len(story) + 1, sources)
+    return Decision(match.story_id, False, False, False, reason, len(story) + 1, sources)

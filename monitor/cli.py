@@ -11,7 +11,7 @@ from monitor import __version__
 from monitor.errors import SeedwatchError
 from monitor.logsetup import setup_logging
 
-COMMANDS = ("check", "once", "run")
+COMMANDS = ("check", "once", "run", "stories")
 
 
 def build_parser() -> argparse.ArgumentParser:

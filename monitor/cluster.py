@@ -1,10 +1,11 @@
 """Near-duplicate detection and story assignment (pure: values in, a decision out).
 
-An alerting item joins a story of the same seed when, within the time window, it is a
-near-duplicate of one of the story's items (MinHash over the normalised title and lead),
-or, in another language, it has the same concept signature and an agreeing score. Only
-a story's first item alerts, unless a later one brings a new concept group or a score
-jump: that alerts again, marked as an update.
+A story lasts one time window from its first item. An alerting item joins a story of the
+same seed when it is a near-duplicate of one of the story's items (MinHash over the
+normalised title and lead, and at least one distinctive title word in common), or when,
+in another language than the story's first item, it has that item's concept signature (and
+no other open story has it) and an agreeing score. Only a story's first item alerts, unless a later one brings a new
+concept group or a score jump: that alerts again, marked as an update.
 
 MinHash is hand-written rather than taken from `datasketch`: a seed has at most a few
 hundred alerting items in a window, so a linear scan of stored signatures beats keeping
@@ -35,7 +36,8 @@ COMMON_ZIPF = 5.5
 # longer copy is the same article even though their Jaccard similarity is low.
 CONTAINMENT = 0.8
 MIN_CONTAINED = 6
-MIN_SIGNATURE = 2
+# Fewer groups than this (say "nato" alone) are shared by too many unrelated stories.
+MIN_SIGNATURE = 3
 
 _PRIME = (1 << 61) - 1
 _MASK = (1 << 32) - 1
@@ -53,7 +55,7 @@ class Rules:
     """Tunable thresholds, from the `[stories]` config section."""
 
     window: timedelta = timedelta(hours=72)
-    similarity: float = 0.3
+    similarity: float = 0.25
     update_delta: float = 0.15
     score_tolerance: float = 0.15
 
@@ -129,8 +131,12 @@ def containment(a: Entry, b: Entry, jaccard: float) -> float:
     return min(1.0, jaccard * (a.size + b.size) / ((1 + jaccard) * small))
 
 
-def make_entry(key: str, seed_id: str, title: str, lead: str, source: str, lang: str | None, at: datetime, score: float, groups: frozenset[str]) -> Entry:
-    tokens = words(title, lead, lang)
+def make_entry(
+    key: str, seed_id: str, title: str, lead: str, source: str, lang: str | None, at: datetime, score: float, groups: frozenset[str], terms: Sequence[str] = ()
+) -> Entry:
+    """An entry whose MinHash leaves out the seed terms the item matched: every alert of a seed
+    shares those, so only the rest tells one story from another."""
+    tokens = words(title, lead, lang) - words(" ".join(terms), "", lang)
     return Entry(key, seed_id, title, source, lang, at, score, groups, minhash(tokens), len(tokens))
 
 
@@ -149,35 +155,54 @@ def story_id(seed_id: str, first_key: str) -> str:
     return "sty_" + hashlib.sha1(f"{seed_id}|{first_key}".encode()).hexdigest()[:16]
 
 
-def join_reason(entry: Entry, member: Entry, rules: Rules) -> tuple[float, str] | None:
-    """(strength, explanation) when `entry` belongs with `member`, else None."""
-    if abs(entry.at - member.at) > rules.window:
+def _describe(e: Entry) -> str:
+    return f"“{e.title}” ({e.source or 'unknown source'})"
+
+
+def duplicate_reason(entry: Entry, member: Entry, rules: Rules) -> tuple[float, str] | None:
+    """(strength, explanation) when `entry` is a near-duplicate of `member`, else None."""
+    # Some outlets reuse one photo caption as the summary of unrelated articles: a
+    # duplicate must also share a distinctive title word.
+    if not words(entry.title, "", entry.lang) & words(member.title, "", member.lang):
         return None
-    other = f"“{member.title}” ({member.source or 'unknown source'})"
     sim = similarity(entry, member)
     if sim >= rules.similarity:
-        return 1.0 + sim, f"near-duplicate of {other}: similarity {sim:.2f}"
+        return 1.0 + sim, f"near-duplicate of {_describe(member)}: similarity {sim:.2f}"
     contained = containment(entry, member, sim)
     if contained >= CONTAINMENT:
-        return 1.0 + contained * sim, f"near-duplicate of {other}: {contained:.0%} of the shorter text's words shared"
-    gap = abs(entry.score - member.score)
+        return 1.0 + contained * sim, f"near-duplicate of {_describe(member)}: {contained:.0%} of the shorter text's words shared"
+    return None
+
+
+def signature_reason(entry: Entry, first: Entry, rules: Rules) -> tuple[float, str] | None:
+    """(strength, explanation) when `entry` tells the story of `first` in another language, else None."""
+    gap = abs(entry.score - first.score)
     if (
-        entry.lang and member.lang and entry.lang != member.lang
-        and entry.groups == member.groups and len(entry.groups) >= MIN_SIGNATURE
+        entry.lang and first.lang and entry.lang != first.lang
+        and entry.groups == first.groups and len(entry.groups) >= MIN_SIGNATURE
         and gap <= rules.score_tolerance
     ):
         groups = ", ".join(sorted(entry.groups))
-        return 1.0 - gap, f"same concept signature [{groups}] as {other} in {member.lang}, scores {entry.score:.2f}/{member.score:.2f}"
+        return 1.0 - gap, f"same concept signature [{groups}] as {_describe(first)} in {first.lang}, scores {entry.score:.2f}/{first.score:.2f}"
     return None
 
 
 def assign(entry: Entry, members: Sequence[Member], rules: Rules) -> Decision:
     """Place `entry` among the seed's recent story members; decide whether it alerts."""
+    mine = [m for m in members if m.entry.seed_id == entry.seed_id and m.entry.key != entry.key]
+    firsts: dict[str, Entry] = {}
+    for m in sorted(mine, key=lambda m: (m.entry.at, m.entry.key)):
+        firsts.setdefault(m.story_id, m.entry)
+    open_stories = {sid for sid, first in firsts.items() if abs(entry.at - first.at) <= rules.window}
+    # A signature explains a join only when it is distinctive: shared by one open story, not several.
+    distinctive = len({m.story_id for m in mine if m.story_id in open_stories and m.entry.groups == entry.groups}) == 1
     best: tuple[float, str, Member] | None = None
-    for member in members:
-        if member.entry.seed_id != entry.seed_id or member.entry.key == entry.key:
+    for member in mine:
+        if member.story_id not in open_stories:
             continue
-        found = join_reason(entry, member.entry, rules)
+        found = duplicate_reason(entry, member.entry, rules)
+        if distinctive and member.entry is firsts[member.story_id]:
+            found = max(filter(None, (found, signature_reason(entry, member.entry, rules))), default=None, key=lambda f: f[0])
         if found and (best is None or found[0] > best[0]):
             best = (found[0], found[1], member)
     if best is None:

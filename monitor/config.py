@@ -106,7 +106,7 @@ class FetchSection(_Model):
 
 class StoriesSection(_Model):
     window: Duration = 72 * 3600.0
-    similarity: float = Field(0.3, gt=0.0, le=1.0)
+    similarity: float = Field(0.25, gt=0.0, le=1.0)
     update_delta: float = Field(0.15, ge=0.0, le=1.0)
     score_tolerance: float = Field(0.15, ge=0.0, le=1.0)
 

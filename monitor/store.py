@@ -109,7 +109,7 @@ stories = Table(
     Column("first_key", String(64), nullable=False),
     Column("created_at", Float, nullable=False),  # item time of the first item
     Column("last_at", Float, nullable=False),  # item time of the latest item
-    Index("ix_stories_seed_last", "seed_id", "last_at"),
+    Index("ix_stories_seed_created", "seed_id", "created_at"),
 )
 
 # One row per (seed, alerting item): its story, the evidence used to place it, and why.
@@ -349,7 +349,8 @@ class Store:
         item = alert.item
         at = item.published if item.published and item.published <= polled else polled
         groups = frozenset(m.group for m in alert.matched)
-        entry = cluster.make_entry(item.key, alert.seed_id, item.title, item.summary, item.source, item.lang, at, alert.score, groups)
+        terms = [m.term for m in alert.matched]
+        entry = cluster.make_entry(item.key, alert.seed_id, item.title, item.summary, item.source, item.lang, at, alert.score, groups, terms)
         decision = cluster.assign(entry, self._members(conn, alert.seed_id, at - rules.window), rules)
         if decision.new_story:
             conn.execute(
@@ -379,8 +380,8 @@ class Store:
         return decision
 
     def _members(self, conn: Connection, seed_id: str, since: datetime) -> list[cluster.Member]:
-        """Every item of the seed's stories still active at `since` (item time)."""
-        active = select(stories.c.id).where(stories.c.seed_id == seed_id, stories.c.last_at >= ts(since))
+        """Every item of the seed's stories that began at or after `since` (item time)."""
+        active = select(stories.c.id).where(stories.c.seed_id == seed_id, stories.c.created_at >= ts(since))
         rows = conn.execute(
             select(story_items, items.c.title, items.c.source, items.c.lang)
             .join(items, items.c.key == story_items.c.item_key)

@@ -22,8 +22,10 @@ WIRE_LEAD = (
 )
 
 
-def entry(key: str, title: str, lead: str, *, source: str, lang: str = "en", hours: float = 0.0, score: float = 0.8, groups: frozenset[str] = KOREA_ARMS) -> Entry:
-    return cluster.make_entry(key, SEED, title, lead, source, lang, T0 + timedelta(hours=hours), score, groups)
+def entry(
+    key: str, title: str, lead: str, *, source: str, lang: str = "en", hours: float = 0.0, score: float = 0.8, groups: frozenset[str] = KOREA_ARMS, terms: tuple[str, ...] = ()
+) -> Entry:
+    return cluster.make_entry(key, SEED, title, lead, source, lang, T0 + timedelta(hours=hours), score, groups, terms)
 
 
 def place(entries: list[Entry], rules: Rules = RULES) -> list[Decision]:
@@ -119,6 +121,35 @@ def test_two_stories_sharing_entities_stay_apart() -> None:
     assert tank_d.alert and shells_d.alert
     # the Indonesian shells story joins the English one (same signature), never the tank deal
     assert shells_id_d.story_id == shells_d.story_id
+
+
+def test_a_signature_shared_by_two_open_stories_explains_nothing() -> None:
+    tank = entry("tank", "Poland signs deal for South Korean K2 tanks", "Warsaw agreed to buy 180 K2 tanks from Hyundai Rotem.", source="Reuters", groups=TANK_DEAL)
+    howitzers = entry("k9", "Warsaw orders more K9 howitzers from Hanwha", "The defence ministry signed a second contract for self-propelled guns.", source="PAP", hours=1, groups=TANK_DEAL)
+    indonesian = entry("id", "Polandia borong tank K2 dari Korsel", "Warsawa membeli 180 tank K2 buatan Hyundai Rotem.", source="Antara", lang="id", hours=2, groups=TANK_DEAL)
+    tank_d, k9_d, id_d = place([tank, howitzers, indonesian])
+    assert tank_d.story_id != k9_d.story_id
+    assert id_d.new_story  # which of the two would it be? the signature cannot tell
+    assert not place([tank, indonesian])[1].new_story  # with one such story open it joins
+
+
+def test_reused_photo_caption_does_not_make_a_duplicate() -> None:
+    caption = "Japan's Prime Minister Fumio Kishida, U.S. President Joe Biden and NATO Secretary General Jens Stoltenberg at a NATO summit in Brussels. (Getty Images)"
+    a = entry("a", "US, NATO allies to tackle unprecedented security challenges at summit", caption, source="The Epoch Times")
+    b = entry("b", "World leaders turn against Biden for giving Ukraine cluster bombs", caption, source="The Epoch Times", hours=40)
+    assert cluster.similarity(a, b) > 0.5
+    assert len({d.story_id for d in place([a, b])}) == 2
+
+
+def test_the_seed_terms_every_alert_shares_do_not_make_stories_similar() -> None:
+    terms = ("NATO", "Stoltenberg", "Ukraine")
+    a = entry("a", "NATO chief Stoltenberg visits Ukraine", "NATO Secretary General Jens Stoltenberg arrived in Kyiv on an unannounced visit.", source="NBC", terms=terms)
+    b = entry("b", "NATO chief Stoltenberg on China and Ukraine", "NATO Secretary General Jens Stoltenberg warned Beijing against arming Russia.", source="CNN", hours=5, terms=terms)
+    with_terms = entry("b2", b.title, "NATO Secretary General Jens Stoltenberg warned Beijing against arming Russia.", source="CNN", hours=5)
+    plain_a = entry("a2", a.title, "NATO Secretary General Jens Stoltenberg arrived in Kyiv on an unannounced visit.", source="NBC")
+    assert cluster.similarity(a, b) < cluster.similarity(plain_a, with_terms)
+    assert len({d.story_id for d in place([plain_a, with_terms])}) == 1  # counting "NATO chief Stoltenberg" they look alike
+    assert len({d.story_id for d in place([a, b])}) == 2
 
 
 def test_new_development_realerts_as_update_and_repeats_stay_quiet() -> None:

@@ -200,15 +200,16 @@ def assign(entry: Entry, members: Sequence[Member], rules: Rules) -> Decision:
     for member in mine:
         if member.story_id not in open_stories:
             continue
-        found = duplicate_reason(entry, member.entry, rules)
+        reasons = [duplicate_reason(entry, member.entry, rules)]
         if distinctive and member.entry is firsts[member.story_id]:
-            found = max(filter(None, (found, signature_reason(entry, member.entry, rules))), default=None, key=lambda f: f[0])
-        if found and (best is None or found[0] > best[0]):
-            best = (found[0], found[1], member)
+            reasons.append(signature_reason(entry, member.entry, rules))
+        for found in filter(None, reasons):
+            if best is None or found[0] > best[0]:
+                best = (found[0], found[1], member)
     if best is None:
         return Decision(story_id(entry.seed_id, entry.key), True, True, False, "first item of the story", 1, (entry.source,))
     _, reason, match = best
-    story = [m.entry for m in members if m.story_id == match.story_id]
+    story = [m.entry for m in mine if m.story_id == match.story_id]
     sources = tuple(dict.fromkeys([*(e.source for e in sorted(story, key=lambda e: e.at)), entry.source]))
     known = frozenset().union(*(e.groups for e in story))
     new_groups = sorted(entry.groups - known)

@@ -76,6 +76,8 @@ def test_one_alert_per_story_then_an_update(tmp_path: Path, feed_server: FeedSer
     assert "4 items" in text.stdout and text.stdout.count("UPDATE") == 1 and DEVELOPMENT.title in text.stdout
     other = seedwatch("stories", "--json", "--config", str(cfg), "--seed", "no-such-seed")
     assert other.returncode == 0 and other.stdout == ""
+    bad = seedwatch("stories", "--config", str(cfg), "--since", "3 days")
+    assert bad.returncode == 2 and "--since" in bad.stderr and '"3 days" is not a duration' in bad.stderr
 
 
 def test_same_article_via_tracking_and_amp_urls_is_one_item(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:

@@ -24,12 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from monitor.alerts import make_alert, payload  # noqa: E402
-from monitor.config import load_settings  # noqa: E402
+from monitor.app import load  # noqa: E402
 from monitor.pipeline import story_rules  # noqa: E402
 from monitor.score import score  # noqa: E402
-from monitor.seeds import load_seeds  # noqa: E402
 from monitor.store import Store  # noqa: E402
-from monitor.topics import build_profile  # noqa: E402
 from monitor.types import FeedItem, FeedState  # noqa: E402
 
 
@@ -67,10 +65,9 @@ def main() -> int:
     parser.add_argument("--similarity", type=float, help="override [stories] similarity")
     args = parser.parse_args()
 
-    settings = load_settings(args.config)
-    seeds = load_seeds(settings.seeds_dir)
-    seed = next(s for s in seeds if s.id == args.seed) if args.seed else seeds[0]
-    profile = build_profile(seed, settings.monitor.threshold)
+    settings, seeds, profiles = load(args.config)
+    index = next(i for i, s in enumerate(seeds) if s.id == args.seed) if args.seed else 0
+    seed, profile = seeds[index], profiles[index]
     rules = story_rules(settings)
     if args.similarity is not None:
         rules = replace(rules, similarity=args.similarity)

@@ -71,6 +71,9 @@ def main() -> int:
     rules = story_rules(settings)
     if args.similarity is not None:
         rules = replace(rules, similarity=args.similarity)
+    if not sorted(Path(args.corpus).glob("*.jsonl")):
+        print(f"bench_stories: no *.jsonl corpus files in {args.corpus} (pass --corpus DIR)", file=sys.stderr)
+        return 2
     items, undated = read_corpus(Path(args.corpus))
     print(f"seed {seed.id}: {seed.title}")
     print(f"corpus {args.corpus}: {len(items)} dated items ({undated} without a date skipped)")

@@ -47,7 +47,12 @@ _PERMS = tuple((_rng.randrange(1, _PRIME), _rng.randrange(0, _PRIME)) for _ in r
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Outlets append their name to wire headlines: "... to Ukraine - Reuters", "... | CNN Indonesia".
 _OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s*){1,4}$")
-_LANGS = frozenset(available_languages())
+# wordfreq needs MeCab or jieba to look up Japanese, Korean and Chinese words; rather than
+# depend on them, those languages keep all their words.
+_CJK = frozenset({"ja", "ko", "zh"})
+# Scripts written without spaces between words (Han, kana).
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LANGS = frozenset(available_languages()) - _CJK
 
 
 @dataclass(frozen=True)
@@ -100,11 +105,19 @@ class Decision:
 def words(title: str, lead: str, lang: str | None) -> frozenset[str]:
     """The distinctive words of a normalised title and the lead's first LEAD_WORDS words."""
     text = unicodedata.normalize("NFKC", _OUTLET_SUFFIX.sub("", title) + " " + " ".join(lead.split()[:LEAD_WORDS])).casefold()
-    return frozenset(w for w in _WORD.findall(text) if len(w) > 1 and not _common(w, lang))
+    out = set()
+    for w in _WORD.findall(text):
+        if _UNSPACED.fullmatch(w) and len(w) > 2:
+            out.update(w[i : i + 2] for i in range(len(w) - 1))  # Chinese and Japanese: character bigrams
+        elif len(w) > 1 and not _common(w, lang):
+            out.add(w)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=65536)
 def _common(word: str, lang: str | None) -> bool:
+    if lang in _CJK:
+        return False
     return zipf_frequency(word, lang if lang in _LANGS else "en") >= COMMON_ZIPF
 
 

@@ -198,3 +198,11 @@ def test_signature_round_trips_and_normalisation_ignores_outlet_suffix_and_commo
     assert "the" not in cluster.words("The NATO chief", "and the visit", "en") and "nato" in cluster.words("The NATO chief", "", "en")
     empty = entry("e", "", "", source="x")
     assert empty.size == 0 and cluster.similarity(empty, empty) == 0.0
+
+
+def test_korean_japanese_and_chinese_text_is_tokenised_without_external_tokenisers() -> None:
+    assert {"북한이", "포탄"} <= cluster.words("북한이 러시아에 포탄 수출", "북한 외무성은 부인했다", "ko")
+    assert {"北朝", "朝鮮", "砲弾"} <= cluster.words("北朝鮮がロシアに砲弾", "", "ja")
+    a = entry("ko1", "북한, 러시아에 포탄 수백만 발 공급", "국가정보원은 북한이 러시아에 포탄을 공급했다고 밝혔다.", source="연합뉴스", lang="ko")
+    b = entry("ko2", "국정원 \"북한, 러시아에 포탄 수백만 발 공급\"", "국가정보원은 북한이 러시아에 포탄을 공급했다고 밝혔다.", source="뉴스1", lang="ko", hours=1)
+    assert place([a, b])[1].story_id == place([a, b])[0].story_id

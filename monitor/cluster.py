@@ -4,8 +4,9 @@ A story lasts one time window from its first item. An alerting item joins a stor
 same seed when it is a near-duplicate of one of the story's items (MinHash over the
 normalised title and lead, and at least one distinctive title word in common), or when,
 in another language than the story's first item, it has that item's concept signature (and
-no other open story has it) and an agreeing score. Only a story's first item alerts, unless a later one brings a new
-concept group or a score jump: that alerts again, marked as an update.
+no other open story has it) and an agreeing score. Only a story's first item alerts, unless
+a later one has a new concept group in its headline or a score jump: that alerts again,
+marked as an update.
 
 MinHash is hand-written rather than taken from `datasketch`: a seed has at most a few
 hundred alerting items in a window, so a linear scan of stored signatures beats keeping
@@ -79,6 +80,7 @@ class Entry:
     groups: frozenset[str]
     minhash: tuple[int, ...]
     size: int
+    headline: frozenset[str] = frozenset()  # the groups matched in the title
 
 
 @dataclass(frozen=True)
@@ -145,12 +147,22 @@ def containment(a: Entry, b: Entry, jaccard: float) -> float:
 
 
 def make_entry(
-    key: str, seed_id: str, title: str, lead: str, source: str, lang: str | None, at: datetime, score: float, groups: frozenset[str], terms: Sequence[str] = ()
+    key: str,
+    seed_id: str,
+    title: str,
+    lead: str,
+    source: str,
+    lang: str | None,
+    at: datetime,
+    score: float,
+    groups: frozenset[str],
+    terms: Sequence[str] = (),
+    headline: frozenset[str] = frozenset(),
 ) -> Entry:
     """An entry whose MinHash leaves out the seed terms the item matched: every alert of a seed
     shares those, so only the rest tells one story from another."""
     tokens = words(title, lead, lang) - words(" ".join(terms), "", lang)
-    return Entry(key, seed_id, title, source, lang, at, score, groups, minhash(tokens), len(tokens))
+    return Entry(key, seed_id, title, source, lang, at, score, groups, minhash(tokens), len(tokens), headline)
 
 
 def pack(signature: Sequence[int]) -> str:
@@ -224,11 +236,13 @@ def assign(entry: Entry, members: Sequence[Member], rules: Rules) -> Decision:
     _, reason, match = best
     story = [m.entry for m in mine if m.story_id == match.story_id]
     sources = tuple(dict.fromkeys([*(e.source for e in sorted(story, key=lambda e: e.at)), entry.source]))
+    # Material news makes the headline: a group the story never matched, now in a title. A
+    # group first met in a later copy's body is usually background (Europe, cooperation...).
     known = frozenset().union(*(e.groups for e in story))
-    new_groups = sorted(entry.groups - known)
+    new_groups = sorted(entry.headline - known)
     top = max(e.score for e in story)
     if new_groups:
-        return Decision(match.story_id, False, True, True, f"update: newly matched {', '.join(new_groups)}; {reason}", len(story) + 1, sources)
+        return Decision(match.story_id, False, True, True, f"update: headline newly matches {', '.join(new_groups)}; {reason}", len(story) + 1, sources)
     if entry.score - top > rules.update_delta:
         return Decision(match.story_id, False, True, True, f"update: score rose {top:.2f} -> {entry.score:.2f}; {reason}", len(story) + 1, sources)
     return Decision(match.story_id, False, False, False, reason, len(story) + 1, sources)

@@ -122,6 +122,7 @@ story_items = Table(
     Column("at", Float, nullable=False),
     Column("score", Float, nullable=False),
     Column("groups", Text, nullable=False),  # JSON list of matched concept groups
+    Column("headline_groups", Text, nullable=False),  # JSON list of those matched in the title
     Column("minhash", Text, nullable=False),
     Column("size", Integer, nullable=False),
     Column("reason", Text, nullable=False),
@@ -349,8 +350,9 @@ class Store:
         item = alert.item
         at = item.published if item.published and item.published <= polled else polled
         groups = frozenset(m.group for m in alert.matched)
+        headline = frozenset(m.group for m in alert.matched if m.where == "title")
         terms = [m.term for m in alert.matched]
-        entry = cluster.make_entry(item.key, alert.seed_id, item.title, item.summary, item.source, item.lang, at, alert.score, groups, terms)
+        entry = cluster.make_entry(item.key, alert.seed_id, item.title, item.summary, item.source, item.lang, at, alert.score, groups, terms, headline)
         decision = cluster.assign(entry, self._members(conn, alert.seed_id, at - rules.window), rules)
         if decision.new_story:
             conn.execute(
@@ -369,6 +371,7 @@ class Store:
                 at=ts(at),
                 score=alert.score,
                 groups=json.dumps(sorted(groups), ensure_ascii=False),
+                headline_groups=json.dumps(sorted(headline), ensure_ascii=False),
                 minhash=cluster.pack(entry.minhash),
                 size=entry.size,
                 reason=decision.reason,
@@ -389,7 +392,7 @@ class Store:
         ).mappings()
         return [
             cluster.Member(
-                cluster.Entry(r["item_key"], seed_id, r["title"], r["source"] or "", r["lang"], dt(r["at"]), r["score"], frozenset(json.loads(r["groups"])), cluster.unpack(r["minhash"]), r["size"]),
+                cluster.Entry(r["item_key"], seed_id, r["title"], r["source"] or "", r["lang"], dt(r["at"]), r["score"], frozenset(json.loads(r["groups"])), cluster.unpack(r["minhash"]), r["size"], frozenset(json.loads(r["headline_groups"]))),
                 r["story_id"],
             )
             for r in rows

@@ -23,9 +23,21 @@ WIRE_LEAD = (
 
 
 def entry(
-    key: str, title: str, lead: str, *, source: str, lang: str = "en", hours: float = 0.0, score: float = 0.8, groups: frozenset[str] = KOREA_ARMS, terms: tuple[str, ...] = ()
+    key: str,
+    title: str,
+    lead: str,
+    *,
+    source: str,
+    lang: str = "en",
+    hours: float = 0.0,
+    score: float = 0.8,
+    groups: frozenset[str] = KOREA_ARMS,
+    terms: tuple[str, ...] = (),
+    headline: frozenset[str] | None = None,
 ) -> Entry:
-    return cluster.make_entry(key, SEED, title, lead, source, lang, T0 + timedelta(hours=hours), score, groups, terms)
+    """An entry; by default every matched group counts as matched in the headline."""
+    at = T0 + timedelta(hours=hours)
+    return cluster.make_entry(key, SEED, title, lead, source, lang, at, score, groups, terms, groups if headline is None else headline)
 
 
 def place(entries: list[Entry], rules: Rules = RULES) -> list[Decision]:
@@ -169,6 +181,21 @@ def test_new_development_realerts_as_update_and_repeats_stay_quiet() -> None:
     assert [(d.alert, d.update) for d in decisions] == [(True, False), (False, False), (True, True), (True, True)]
     assert "north_korea" in decisions[2].reason
     assert "0.82 -> 0.99" in decisions[3].reason
+
+
+def test_a_new_group_only_in_the_body_is_background_not_an_update() -> None:
+    first = entry("a", "NATO chief urges South Korea to send weapons to Ukraine", WIRE_LEAD, source="ABC News")
+    background = entry(
+        "b",
+        "NATO chief presses Seoul to send weapons to Ukraine",
+        WIRE_LEAD + " North Korea has denied sending arms to Russia.",
+        source="MSN",
+        hours=2,
+        groups=KOREA_ARMS | {"north_korea"},
+        headline=KOREA_ARMS,
+    )
+    decisions = place([first, background])
+    assert decisions[1].story_id == decisions[0].story_id and not decisions[1].alert
 
 
 def test_score_jump_below_the_delta_does_not_alert() -> None:

@@ -21,7 +21,7 @@ GROUPS = ("south_korea", "nato", "ukraine", "weapons")
 
 def _alert(seed: str, key: str, title: str, summary: str = LEAD, groups: tuple[str, ...] = GROUPS, score: float = 0.8, source: str = "", hours: float = 0.0):
     item = FeedItem(key, f"http://feeds.example/{key}", title, f"http://news.example/{key}", summary, NOW - timedelta(hours=hours), source or key, "en")
-    match = Match(seed, score, tuple(MatchedTerm(g, g, "summary") for g in groups), "test", True)
+    match = Match(seed, score, tuple(MatchedTerm(g, g, "title") for g in groups), "test", True)
     alert = make_alert(item, match, TopicProfile(seed, "Seed", "en", (), 0.5), NOW)
     return item, (alert, payload(alert), ["hook"])
 

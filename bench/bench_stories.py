@@ -91,7 +91,7 @@ def main() -> int:
         queued = 0
         for item, match in alerting:
             alert = make_alert(item, match, profile, item.published, "bench")
-            _, alerts = store.commit_run(FeedState(url=item.feed_url), "bench", item.published, [item], [(alert, payload(alert), ["bench"])], rules)
+            _, alerts = store.commit_run(FeedState(url=item.feed_url), "bench", item.published, [item], [(alert, payload(alert), ["bench"])], rules=rules)
             queued += len(alerts)
         placing = time.perf_counter() - started
         stories = store.recent_stories(datetime(1970, 1, 2, tzinfo=timezone.utc), profile.seed_id, limit=1_000_000)

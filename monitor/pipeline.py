@@ -79,7 +79,7 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     queued = _score(new_items, feed, deps, now)
     nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint, parsed.ttl)
     new_state = cachecontrol.succeeded(state, now, result.headers, nxt, digest)
-    stored, alerts = store.commit_run(new_state, feed.name, now, new_items, queued, story_rules(settings))
+    stored, alerts = store.commit_run(new_state, feed.name, now, new_items, queued, rules=story_rules(settings))
     for alert in alerts:
         alert_log.info("ALERT", extra={"kv": {"seed": alert.seed_id, "score": round(alert.score, 3), "title": alert.item.title, "url": alert.item.url, "feed": feed.url}})
     return RunReport(feed.url, "ok", new=stored, alerts=len(alerts))

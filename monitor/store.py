@@ -297,6 +297,7 @@ class Store:
         polled: datetime,
         new_items: Iterable[FeedItem],
         new_alerts: Iterable[tuple[Alert, dict[str, Any], Sequence[str]]],
+        *,
         rules: cluster.Rules | None = None,
     ) -> tuple[int, list[Alert]]:
         """One transaction: feed state, new items, their stories, alerts and outbox rows.

@@ -39,7 +39,7 @@ def test_parallel_feed_runs_carrying_one_story_alert_once(tmp_path: Path) -> Non
             try:
                 item, queued = _alert(seed, f"r{round_no}-copy{n}", f"Outlet {n} headline on Stoltenberg in Seoul")
                 barrier.wait(timeout=10)
-                _stored, alerts = store.commit_run(FeedState(url=f"http://feeds.example/{n}"), f"feed {n}", NOW, [item], [queued], Rules())
+                _stored, alerts = store.commit_run(FeedState(url=f"http://feeds.example/{n}"), f"feed {n}", NOW, [item], [queued], rules=Rules())
                 results.append(len(alerts))
             except BaseException as exc:  # surfaced below: a thread's failure must fail the test
                 errors.append(exc)
@@ -66,7 +66,7 @@ def test_update_payload_carries_the_story_and_attached_items_queue_nothing(tmp_p
     news = _alert("s", "c", "North Korea denies arming Russia as NATO presses Seoul", LEAD + " Pyongyang denied it.", (*GROUPS, "north_korea"), source="Yonhap", hours=1)
     counts = []
     for item, queued in (first, copy, news):
-        counts.append(len(store.commit_run(FeedState(url=item.feed_url), "f", NOW, [item], [queued], rules)[1]))
+        counts.append(len(store.commit_run(FeedState(url=item.feed_url), "f", NOW, [item], [queued], rules=rules)[1]))
     assert counts == [1, 0, 1]
     pending = {p.alert_id: p.payload for p in store.due_deliveries(NOW, ["hook"])}
     assert len(pending) == 2
@@ -82,5 +82,5 @@ def test_update_payload_carries_the_story_and_attached_items_queue_nothing(tmp_p
     assert "near-duplicate" in story.items[1].reason
     # a story that went quiet longer than the window is not a candidate any more
     late = _alert("s", "d", "NATO chief urges South Korea to send weapons to Ukraine", source="Reuters", hours=-80)
-    assert len(store.commit_run(FeedState(url="x"), "f", NOW + timedelta(hours=80), [late[0]], [late[1]], rules)[1]) == 1
+    assert len(store.commit_run(FeedState(url="x"), "f", NOW + timedelta(hours=80), [late[0]], [late[1]], rules=rules)[1]) == 1
     store.close()

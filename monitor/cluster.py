@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import random
 import re
 import struct
 import unicodedata
@@ -42,9 +41,15 @@ MIN_SIGNATURE = 3
 
 _PRIME = (1 << 61) - 1
 _MASK = (1 << 32) - 1
-# Fixed for ever: stored signatures are only comparable under the same permutations.
-_rng = random.Random(20230130)
-_PERMS = tuple((_rng.randrange(1, _PRIME), _rng.randrange(0, _PRIME)) for _ in range(PERMUTATIONS))
+
+
+def _constant(label: str) -> int:
+    return int.from_bytes(hashlib.blake2b(label.encode(), digest_size=8).digest(), "little") % (_PRIME - 1) + 1
+
+
+# Fixed for ever (derived from hashes, not from `random`, whose algorithms may change between
+# Python versions): stored signatures are only comparable under the same permutations.
+_PERMS = tuple((_constant(f"seedwatch-minhash-a{i}"), _constant(f"seedwatch-minhash-b{i}")) for i in range(PERMUTATIONS))
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Outlets append their name to wire headlines: "... to Ukraine - Reuters", "... | CNN Indonesia".
 _OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s*){1,4}$")

@@ -154,14 +154,13 @@ def test_reused_photo_caption_does_not_make_a_duplicate() -> None:
 
 
 def test_the_seed_terms_every_alert_shares_do_not_make_stories_similar() -> None:
+    visit = ("NATO chief Stoltenberg visits Ukraine", "Stoltenberg arrived in Kyiv.")
+    china = ("NATO chief Stoltenberg on China and Ukraine", "Stoltenberg warned Beijing.")
     terms = ("NATO", "Stoltenberg", "Ukraine")
-    a = entry("a", "NATO chief Stoltenberg visits Ukraine", "NATO Secretary General Jens Stoltenberg arrived in Kyiv on an unannounced visit.", source="NBC", terms=terms)
-    b = entry("b", "NATO chief Stoltenberg on China and Ukraine", "NATO Secretary General Jens Stoltenberg warned Beijing against arming Russia.", source="CNN", hours=5, terms=terms)
-    with_terms = entry("b2", b.title, "NATO Secretary General Jens Stoltenberg warned Beijing against arming Russia.", source="CNN", hours=5)
-    plain_a = entry("a2", a.title, "NATO Secretary General Jens Stoltenberg arrived in Kyiv on an unannounced visit.", source="NBC")
-    assert cluster.similarity(a, b) < cluster.similarity(plain_a, with_terms)
-    assert len({d.story_id for d in place([plain_a, with_terms])}) == 1  # counting "NATO chief Stoltenberg" they look alike
-    assert len({d.story_id for d in place([a, b])}) == 2
+    plain = [entry("a", *visit, source="NBC"), entry("b", *china, source="CNN", hours=5)]
+    assert len({d.story_id for d in place(plain)}) == 1  # counting "NATO chief Stoltenberg ... Ukraine" they look alike
+    without_terms = [entry("a", *visit, source="NBC", terms=terms), entry("b", *china, source="CNN", hours=5, terms=terms)]
+    assert len({d.story_id for d in place(without_terms)}) == 2
 
 
 def test_new_development_realerts_as_update_and_repeats_stay_quiet() -> None:

@@ -10,6 +10,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from monitor.cluster import Decision
 from monitor.types import Alert, FeedItem, Match, TopicProfile
 
 PAYLOAD_TYPE = "seedwatch.alert"
@@ -54,6 +55,12 @@ def payload(alert: Alert) -> dict[str, Any]:
             "lang": item.lang,
         },
     }
+
+
+def with_story(body: dict[str, Any], decision: Decision) -> dict[str, Any]:
+    """The payload with its story: how many items and which sources so far, and whether it is an update."""
+    story = {"id": decision.story_id, "items": decision.items, "sources": list(decision.sources), "update": decision.update, "reason": decision.reason}
+    return {**body, "story": story}
 
 
 def sinks_for(alert: Alert, webhooks: Any) -> list[str]:

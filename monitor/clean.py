@@ -15,6 +15,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\u
 _SPACE = re.compile(r"\s+")
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc|_hsmi|ref_src|cmpid|ocid|smid|taid|at_medium|at_campaign|rss|feature)$", re.I)
 _AMP_PATH = re.compile(r"(/amp/?$|/amp(?=/)|\.amp(?=\.html?$))")
+# AMP caches serve a publisher's page under their own host: Google's AMP cache and viewer.
+_AMP_CACHE = re.compile(r"^https?://(?:[^/]+\.cdn\.ampproject\.org/[cvi]|(?:www\.)?google\.[a-z.]+/amp)/(s/)?([^/?#]+.*)$", re.I)
+_AMP_PARAMS = {"amp", "outputtype", "output"}  # ?amp=1, ?outputType=amp (Washington Post), ?output=amp
 
 
 def strip_controls(text: str) -> str:
@@ -39,8 +42,11 @@ def canonical_url(url: str | None) -> str | None:
     """Drop tracking parameters, fragments, AMP variants, default ports and trailing slashes."""
     if not url:
         return None
+    url = url.strip()
+    if cache := _AMP_CACHE.match(url):
+        url = ("https://" if cache.group(1) else "http://") + cache.group(2)
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
@@ -53,9 +59,14 @@ def canonical_url(url: str | None) -> str | None:
     path = _AMP_PATH.sub("", parts.path) or "/"
     if len(path) > 1:
         path = path.rstrip("/")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k) and k.lower() != "amp"]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k) and not _amp_param(k, v)]
     # https and http of one article are the same article
     return urlunsplit(("https", host, path, urlencode(sorted(query)), ""))
+
+
+def _amp_param(key: str, value: str) -> bool:
+    key = key.lower()
+    return key == "amp" or (key in _AMP_PARAMS and value.lower() == "amp")
 
 
 def item_key(guid: str | None, link: str | None, title: str, summary: str) -> str:

@@ -11,7 +11,7 @@ from monitor import __version__
 from monitor.errors import SeedwatchError
 from monitor.logsetup import setup_logging
 
-COMMANDS = ("check", "once", "run", "status", "feeds", "import-opml", "seeds", "explain", "replay", "alerts", "test-webhook")
+COMMANDS = ("check", "once", "run", "status", "feeds", "import-opml", "seeds", "explain", "replay", "stories", "alerts", "test-webhook")
 
 
 def build_parser() -> argparse.ArgumentParser:

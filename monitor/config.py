@@ -138,6 +138,13 @@ def parse_listen(value: str) -> tuple[str, int]:
     return (m.group(1) or "127.0.0.1").strip("[]"), int(m.group(2))
 
 
+class StoriesSection(_Model):
+    window: Duration = 72 * 3600.0
+    similarity: float = Field(0.25, gt=0.0, le=1.0)
+    update_delta: float = Field(0.15, ge=0.0, le=1.0)
+    score_tolerance: float = Field(0.15, ge=0.0, le=1.0)
+
+
 class FeedConfig(_Model):
     url: EnvStr
     name: str = ""
@@ -248,6 +255,7 @@ class Settings(_Model):
     monitor: MonitorSection = MonitorSection()
     fetch: FetchSection = FetchSection()
     service: ServiceSection = ServiceSection()
+    stories: StoriesSection = StoriesSection()
     feeds: tuple[FeedConfig, ...] = ()
     webhooks: tuple[WebhookConfig, ...] = ()
     profiles: dict[str, ProfileOverride] = {}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor import cachecontrol, feedhealth
+from monitor import cachecontrol, cluster, feedhealth
 from monitor.alerts import make_alert, payload, sinks_for
 from monitor.config import FeedConfig, Settings
 from monitor.fetch import Fetcher
@@ -82,7 +82,7 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint, parsed.ttl)
     new_state = feedhealth.learn(cachecontrol.succeeded(state, now, result.headers, nxt, digest), now, len(new_items))
     new_state, notices = _health(feed, deps, new_state, now)
-    stored, alerts = store.commit_run(new_state, feed.name, now, new_items, queued, notices)
+    stored, alerts = store.commit_run(new_state, feed.name, now, new_items, queued, notices, rules=story_rules(settings))
     for alert in alerts:
         alert_log.info("ALERT", extra={"kv": {"seed": alert.seed_id, "score": round(alert.score, 3), "title": alert.item.title, "url": alert.item.url, "feed": feed.url}})
     return RunReport(feed.url, "ok", new=stored, alerts=len(alerts))
@@ -126,6 +126,11 @@ def _score(new_items: list[FeedItem], feed: FeedConfig, deps: Deps, now: datetim
                 alert = make_alert(item, match, profile, now, feed.name)
                 out.append((alert, payload(alert), sinks_for(alert, deps.settings.webhooks)))
     return out
+
+
+def story_rules(settings: Settings) -> cluster.Rules:
+    s = settings.stories
+    return cluster.Rules(timedelta(seconds=s.window), s.similarity, s.update_delta, s.score_tolerance)
 
 
 def _failed(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime, kind: str, message: str, retry_after: float | None) -> RunReport:

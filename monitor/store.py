@@ -1,4 +1,4 @@
-"""The only SQL: feed state, items, alerts and the delivery outbox (SQLAlchemy Core).
+"""The only SQL: feed state, items, stories, alerts and the delivery outbox (SQLAlchemy Core).
 
 SQLite (WAL) is the embedded default; the schema uses only portable types and
 `ON CONFLICT DO NOTHING`, so a PostgreSQL URL can follow. Times are stored as
@@ -8,6 +8,7 @@ UNIX seconds (float) and converted at this boundary.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -34,6 +35,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from monitor import cluster
+from monitor.alerts import with_story
 from monitor.clean import canonical_url
 from monitor.errors import StoreError
 from monitor.types import Alert, FeedItem, FeedState
@@ -114,6 +117,37 @@ sinks = Table(
     Column("last_digest_at", Float, nullable=False),
 )
 
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("seed_id", String(256), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("first_key", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),  # item time of the first item
+    Column("last_at", Float, nullable=False),  # item time of the latest item
+    Index("ix_stories_seed_created", "seed_id", "created_at"),
+)
+
+# One row per (seed, alerting item): its story, the evidence used to place it, and why.
+story_items = Table(
+    "story_items",
+    metadata,
+    Column("seed_id", String(256), primary_key=True),
+    Column("item_key", String(64), primary_key=True),
+    Column("story_id", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("groups", Text, nullable=False),  # JSON list of matched concept groups
+    Column("headline_groups", Text, nullable=False),  # JSON list of those matched in the title
+    Column("minhash", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("alert_id", String(64)),  # set when the item alerted (first item or update)
+    Column("is_update", Boolean, nullable=False, default=False),
+    Index("ix_story_items_story", "story_id"),
+)
+
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
 
 
@@ -153,6 +187,35 @@ class SinkRow:
 
 
 @dataclass(frozen=True)
+class StoryItemRow:
+    """One item of a story, for `seedwatch stories`."""
+
+    key: str
+    title: str
+    url: str | None
+    source: str
+    lang: str | None
+    at: datetime
+    score: float
+    groups: tuple[str, ...]
+    reason: str
+    alert_id: str | None
+    update: bool
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    """A story with its items, oldest first."""
+
+    id: str
+    seed_id: str
+    title: str
+    created_at: datetime
+    last_at: datetime
+    items: tuple[StoryItemRow, ...]
+
+
+@dataclass(frozen=True)
 class AlertRow:
     """An alert with its delivery status per sink, for `seedwatch alerts`."""
 
@@ -179,6 +242,9 @@ class Store:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"{path.parent}: cannot create state directory: {exc.strerror}") from None
+        # Story assignment reads then writes; one writer at a time in this process keeps two
+        # copies of a story arriving in parallel feed runs from both founding a story.
+        self._write_lock = threading.Lock()
         self.engine: Engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -287,17 +353,23 @@ class Store:
         new_items: Iterable[FeedItem],
         new_alerts: Iterable[tuple[Alert, dict[str, Any], Sequence[str]]],
         notices: Sequence[Notice] = (),
+        *,
+        rules: cluster.Rules | None = None,
     ) -> tuple[int, list[Alert]]:
-        """One transaction: feed state, new items, their alerts and outbox rows.
+        """One transaction: feed state, new items, their stories, alerts and outbox rows.
 
         An item already stored (raced in through another feed) is skipped with its
-        alerts, so the same article never alerts twice. Returns (items stored, alerts queued).
+        alerts, so the same article never alerts twice. With `rules`, each alert first
+        joins a story and is queued only if it founds the story or is an update.
+        Returns (items stored, alerts queued).
         """
         by_item: dict[str, list[tuple[Alert, dict[str, Any], Sequence[str]]]] = {}
         for alert, payload, sinks in new_alerts:
             by_item.setdefault(alert.item.key, []).append((alert, payload, sinks))
         stored, queued = 0, []
-        with self.engine.begin() as conn:
+        # The feed-state write comes first so that, under SQLite, the transaction holds the
+        # database write lock before it reads any story: other processes wait, never interleave.
+        with self._write_lock, self.engine.begin() as conn:
             self._save_feed_state(conn, state, name, polled)
             for notice in notices:
                 self._queue_notice(conn, notice)
@@ -322,9 +394,92 @@ class Store:
                     continue
                 stored += 1
                 for alert, payload, sinks in by_item.get(item.key, []):
+                    if rules is not None:
+                        decision = self._place(conn, alert, polled, rules)
+                        if not decision.alert:
+                            continue
+                        payload = with_story(payload, decision)
                     if self._queue_alert(conn, alert, payload, sinks):
                         queued.append(alert)
         return stored, queued
+
+    # stories ------------------------------------------------------------------
+    def _place(self, conn: Connection, alert: Alert, polled: datetime, rules: cluster.Rules) -> cluster.Decision:
+        """Assign an alert's item to a story of its seed and record it; the caller queues or drops the alert."""
+        item = alert.item
+        at = item.published if item.published and item.published <= polled else polled
+        groups = frozenset(m.group for m in alert.matched)
+        headline = frozenset(m.group for m in alert.matched if m.where == "title")
+        terms = [m.term for m in alert.matched]
+        entry = cluster.make_entry(item.key, alert.seed_id, item.title, item.summary, item.source, item.lang, at, alert.score, groups, terms, headline)
+        decision = cluster.assign(entry, self._members(conn, alert.seed_id, at - rules.window), rules)
+        if decision.new_story:
+            conn.execute(
+                self._insert(stories)
+                .values(id=decision.story_id, seed_id=alert.seed_id, title=item.title, first_key=item.key, created_at=ts(at), last_at=ts(at))
+                .on_conflict_do_nothing()
+            )
+        else:
+            conn.execute(update(stories).where(stories.c.id == decision.story_id, stories.c.last_at < ts(at)).values(last_at=ts(at)))
+        conn.execute(
+            self._insert(story_items)
+            .values(
+                seed_id=alert.seed_id,
+                item_key=item.key,
+                story_id=decision.story_id,
+                at=ts(at),
+                score=alert.score,
+                groups=json.dumps(sorted(groups), ensure_ascii=False),
+                headline_groups=json.dumps(sorted(headline), ensure_ascii=False),
+                minhash=cluster.pack(entry.minhash),
+                size=entry.size,
+                reason=decision.reason,
+                alert_id=alert.id if decision.alert else None,
+                is_update=decision.update,
+            )
+            .on_conflict_do_nothing()
+        )
+        return decision
+
+    def _members(self, conn: Connection, seed_id: str, since: datetime) -> list[cluster.Member]:
+        """Every item of the seed's stories that began at or after `since` (item time)."""
+        active = select(stories.c.id).where(stories.c.seed_id == seed_id, stories.c.created_at >= ts(since))
+        rows = conn.execute(
+            select(story_items, items.c.title, items.c.source, items.c.lang)
+            .join(items, items.c.key == story_items.c.item_key)
+            .where(story_items.c.seed_id == seed_id, story_items.c.story_id.in_(active))
+        ).mappings()
+        return [
+            cluster.Member(
+                cluster.Entry(r["item_key"], seed_id, r["title"], r["source"] or "", r["lang"], dt(r["at"]), r["score"], frozenset(json.loads(r["groups"])), cluster.unpack(r["minhash"]), r["size"], frozenset(json.loads(r["headline_groups"]))),
+                r["story_id"],
+            )
+            for r in rows
+        ]
+
+    def recent_stories(self, since: datetime, seed_id: str | None = None, limit: int = 50) -> list[StoryRow]:
+        """Stories whose latest item is at or after `since`, newest first, with their items."""
+        stmt = select(stories).where(stories.c.last_at >= ts(since)).order_by(stories.c.last_at.desc()).limit(limit)
+        if seed_id is not None:
+            stmt = stmt.where(stories.c.seed_id == seed_id)
+        with self.engine.connect() as conn:
+            heads = conn.execute(stmt).mappings().all()
+            ids = [h["id"] for h in heads]
+            rows = conn.execute(
+                select(story_items, items.c.title, items.c.url, items.c.source, items.c.lang)
+                .join(items, items.c.key == story_items.c.item_key)
+                .where(story_items.c.story_id.in_(ids))
+                .order_by(story_items.c.at, story_items.c.item_key)
+            ).mappings().all() if ids else []
+        by_story: dict[str, list[StoryItemRow]] = {}
+        for r in rows:
+            by_story.setdefault(r["story_id"], []).append(
+                StoryItemRow(r["item_key"], r["title"], r["url"], r["source"] or "", r["lang"], dt(r["at"]) or since, r["score"], tuple(json.loads(r["groups"])), r["reason"], r["alert_id"], bool(r["is_update"]))
+            )
+        return [
+            StoryRow(h["id"], h["seed_id"], h["title"], dt(h["created_at"]) or since, dt(h["last_at"]) or since, tuple(by_story.get(h["id"], ())))
+            for h in heads
+        ]
 
     def _queue_alert(self, conn: Connection, alert: Alert, payload: dict[str, Any], sinks: Sequence[str]) -> bool:
         result = conn.execute(

@@ -1,0 +1,73 @@
+"""`seedwatch stories`: recent stories with their items, sources and why each item joined."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import timedelta
+
+from monitor.app import utcnow
+from monitor.cli import add_config_arg
+from monitor.config import find_config, load_settings, parse_duration
+from monitor.store import Store, StoryRow
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("stories", help="list recent stories (one alert each) with their items and sources")
+    add_config_arg(p)
+    p.add_argument("--seed", metavar="S", help="only stories of this seed id")
+    p.add_argument("--since", metavar="DURATION", type=_duration, help="stories active within this long (default: [stories] window)")
+    p.add_argument("--limit", type=int, default=50, help="at most this many stories (default 50)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per story")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(find_config(args.config))
+    since = args.since if args.since is not None else settings.stories.window
+    store = Store(settings.state_url)
+    try:
+        rows = store.recent_stories(utcnow() - timedelta(seconds=since), args.seed, args.limit)
+    finally:
+        store.close()
+    for row in rows:
+        print(json.dumps(as_json(row), ensure_ascii=False) if args.json else as_text(row), flush=True)
+    if not args.json and not rows:
+        print("no stories in the window")
+    return 0
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def as_json(row: StoryRow) -> dict:
+    return {
+        "id": row.id,
+        "seed": row.seed_id,
+        "title": row.title,
+        "first": row.created_at.isoformat(),
+        "last": row.last_at.isoformat(),
+        "alerts": sum(1 for i in row.items if i.alert_id),
+        "sources": list(dict.fromkeys(i.source for i in row.items)),
+        "items": [
+            {
+                "key": i.key, "title": i.title, "url": i.url, "source": i.source, "lang": i.lang, "at": i.at.isoformat(),
+                "score": round(i.score, 4), "groups": list(i.groups), "alert": i.alert_id, "update": i.update, "reason": i.reason,
+            }
+            for i in row.items
+        ],
+    }
+
+
+def as_text(row: StoryRow) -> str:
+    sources = ", ".join(dict.fromkeys(i.source for i in row.items))
+    lines = [f"{row.id}  {row.seed_id}  {len(row.items)} items  {row.created_at:%Y-%m-%d %H:%M} .. {row.last_at:%Y-%m-%d %H:%M}  [{sources}]", f"  {row.title}"]
+    for i in row.items:
+        mark = "UPDATE" if i.update else ("ALERT " if i.alert_id else "      ")
+        lines.append(f"    {mark} {i.at:%m-%d %H:%M} {i.score:.2f} {i.source} [{i.lang or '?'}] {i.title}")
+        lines.append(f"           {i.url or ''}  ({i.reason})")
+    return "\n".join(lines)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import os
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,6 +16,7 @@ from pathlib import Path
 from monitor.config import FeedConfig, Settings, find_config, load_settings
 from monitor.deliver import Deliverer
 from monitor.fetch import Fetcher
+from monitor.parse import ParsedFeed, parse_feed
 from monitor.pipeline import Deps, run_feed
 from monitor.seeds import load_seeds
 from monitor.store import Store
@@ -19,8 +24,46 @@ from monitor.topics import build_profile
 from monitor.types import RunReport, Seed, TopicProfile
 
 
+log = logging.getLogger("seedwatch.app")
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class ParsePool:
+    """`parse_feed` in forked worker processes, called like `parse_feed` from any thread.
+
+    feedparser is pure Python, so parsing threads would run one at a time under the GIL;
+    worker processes let a poll cycle use every core. The workers are forked at once, while
+    this process still has a single thread, so they inherit the imported modules and no
+    held lock. If a worker dies, parsing goes on in-process: slower, same results.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        self._pool.submit(int).result()  # with fork, the first submit starts every worker
+
+    def __call__(self, body: bytes, headers: dict[str, str], feed_url: str, source: str, lang: str | None = None) -> ParsedFeed:
+        pool = self._pool
+        if pool is not None:
+            try:
+                return pool.submit(parse_feed, body, headers, feed_url, source, lang).result()
+            except BrokenProcessPool:
+                log.warning("parse worker died; parsing in-process from now on", extra={"kv": {"feed": feed_url}})
+                self._pool = None
+        return parse_feed(body, headers, feed_url, source, lang)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def parse_workers() -> int:
+    """One parse worker per usable core; none on a single core, where a worker only adds copying."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if cores > 1 else 0
 
 
 def load(config: str | None) -> tuple[Settings, list[Seed], list[TopicProfile]]:
@@ -42,16 +85,22 @@ class App:
     fetcher: Fetcher
     deliverer: Deliverer
     stop: threading.Event = field(default_factory=threading.Event)
+    parser: ParsePool | None = None
 
     @classmethod
     def open(cls, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile]) -> "App":
+        """Open the parts; call before starting any thread (the parse workers are forked here)."""
+        workers = parse_workers()
+        parser = ParsePool(workers) if workers else None
         stop = threading.Event()
         store = Store(settings.state_url)
-        return cls(settings, seeds, profiles, store, Fetcher(settings.fetch, stop=stop), Deliverer(store, settings.webhooks), stop)
+        return cls(settings, seeds, profiles, store, Fetcher(settings.fetch, stop=stop), Deliverer(store, settings.webhooks), stop, parser)
 
     @property
     def deps(self) -> Deps:
-        return Deps(self.settings, self.store, self.fetcher, self.profiles)
+        if self.parser is None:
+            return Deps(self.settings, self.store, self.fetcher, self.profiles)
+        return Deps(self.settings, self.store, self.fetcher, self.profiles, parse=self.parser)
 
     def enabled_feeds(self) -> list[FeedConfig]:
         return [f for f in self.settings.feeds if f.enabled]
@@ -66,6 +115,8 @@ class App:
                 yield future.result()
 
     def close(self) -> None:
+        if self.parser is not None:
+            self.parser.close()
         self.fetcher.close()
         self.deliverer.close()
         self.store.close()

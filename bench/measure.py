@@ -96,6 +96,30 @@ def run(cmd: list[str], env: dict[str, str] | None = None, cwd: str | Path | Non
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0] / 1024, peak[1] / 1024, proc.returncode, results.get(0, ""), results.get(1, ""))
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def seedwatch_config(tmp: Path, urls: list[str], concurrency: int = 8, interval: str = "1h", webhook: str | None = None, max_age: str = "0s") -> Path:
+    """A config for the bench feeds: fresh SQLite state in `tmp`, the repo's seeds, loopback allowed."""
+    feeds = "".join(f'[[feeds]]\nurl = "{u}"\nname = "f{i}"\n' for i, u in enumerate(urls))
+    hook = f'[[webhooks]]\nname = "bench"\nurl = "{webhook}"\n' if webhook else ""
+    path = tmp / "seedwatch.toml"
+    path.write_text(
+        f'[monitor]\nstate = "{tmp / "state" / "seedwatch.db"}"\nseeds = "{ROOT / "seeds"}"\n'
+        f'allow_private_networks = true\npoll_interval = "{interval}"\nmax_age = "{max_age}"\ndelivery_interval = "1s"\n'
+        # every bench feed is on 127.0.0.1: lift the per-host cap to the global one, as newsboat's 8 threads are
+        f"[fetch]\nconcurrency = {concurrency}\nper_host = {concurrency}\n" + feeds + hook
+    )
+    return path
+
+
+def proc_status(pid: int) -> tuple[float, int]:
+    """(RSS in MB, open file descriptors) of one live process."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = float(status.split("VmRSS:")[1].split()[0]) / 1024
+    return rss, len(list(Path(f"/proc/{pid}/fd").iterdir()))
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 

@@ -22,23 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import measure  # noqa: E402
+from measure import seedwatch_config  # noqa: E402
 from feedserver import ServerProcess  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 INSTALL = {"rss2email": "apt-get install -y rss2email   (Debian/Ubuntu; provides `r2e`)", "newsboat": "apt-get install -y newsboat"}
-
-
-def seedwatch_config(tmp: Path, urls: list[str], concurrency: int) -> Path:
-    feeds = "".join(f'[[feeds]]\nurl = "{u}"\nname = "f{i}"\n' for i, u in enumerate(urls))
-    path = tmp / "seedwatch.toml"
-    path.write_text(
-        f'[monitor]\nstate = "{tmp / "state" / "seedwatch.db"}"\nseeds = "{ROOT / "seeds"}"\n'
-        'allow_private_networks = true\npoll_interval = "1h"\nmax_age = "0s"\n'
-        # every bench feed is on 127.0.0.1: lift the per-host cap to the global one, as newsboat's 8 threads are
-        f"[fetch]\nconcurrency = {concurrency}\nper_host = {concurrency}\n" + feeds
-    )
-    return path
 
 
 class Tool:

@@ -153,26 +153,23 @@ def inprocess_child(config: str, cycles: int) -> None:
         app.close()
 
 
-def import_child() -> None:
-    """RSS after each heavy import, in the order the CLI pulls them in."""
-    import resource
-
-    def rss() -> float:
-        return float(Path("/proc/self/status").read_text().split("VmRSS:")[1].split()[0]) / 1024
-
-    sys.path.insert(0, str(ROOT))
-    rows, last = [("python", rss())], rss()
-    for module in ("pydantic", "sqlalchemy", "httpx", "feedparser", "bs4", "lxml.etree", "wordfreq", "babel", "apscheduler.schedulers.background", "standardwebhooks", "monitor.cli", "monitor.app", "monitor.daemon"):
-        try:
-            __import__(module)
-        except ImportError:
-            continue
-        now = rss()
-        rows.append((module, now - last))
-        last = now
-    rows.append(("total RSS", rss()))
-    rows.append(("peak (ru_maxrss)", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
-    print(json.dumps(rows))
+IMPORT_PROBE = """
+import json, sys, time
+def rss():
+    return float(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024
+rows, last, clock = [["python", rss(), 0.0]], rss(), time.perf_counter()
+for module in sys.argv[1:]:
+    try:
+        __import__(module)
+    except ImportError:
+        continue
+    now, t = rss(), time.perf_counter()
+    rows.append([module, now - last, (t - clock) * 1000])
+    last, clock = now, t
+rows.append(["total", rss(), sum(r[2] for r in rows)])
+print(json.dumps(rows))
+"""
+IMPORT_ORDER = ("pydantic", "sqlalchemy", "sqlalchemy.dialects.postgresql", "httpx", "feedparser", "bs4", "lxml.etree", "wordfreq", "babel", "apscheduler.schedulers.background", "standardwebhooks", "monitor.cli", "monitor.app", "monitor.daemon")
 
 
 def child_json(args: list[str], env: dict[str, str] | None = None) -> object:
@@ -193,16 +190,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="100 feeds, 1 round, 2 in-process cycles")
     parser.add_argument("--parse-floor-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--inproc-child", help=argparse.SUPPRESS)
-    parser.add_argument("--import-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.parse_floor_child:
         parse_floor_child(args.feeds, args.items)
         return 0
     if args.inproc_child:
         inprocess_child(args.inproc_child, args.inproc_cycles)
-        return 0
-    if args.import_child:
-        import_child()
         return 0
     if args.quick:
         args.feeds, args.rounds, args.inproc_cycles = min(args.feeds, 100), 1, 2
@@ -233,7 +226,8 @@ def main() -> int:
                 tmp = Path(tempfile.mkdtemp(dir=base))
                 config = seedwatch_config(tmp, urls, args.concurrency)
                 inproc = child_json(["--inproc-child", str(config), "--inproc-cycles", str(args.inproc_cycles)], env={**os.environ, "PYTHONPATH": str(ROOT)})
-        imports = child_json(["--import-child"], env={**os.environ, "PYTHONPATH": str(ROOT)})
+        probe = measure.run([PYTHON, "-c", IMPORT_PROBE, *IMPORT_ORDER], env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+        imports = json.loads(probe.stdout.strip().splitlines()[-1])
     finally:
         shutil.rmtree(base, ignore_errors=True)
     report(results, floor, inproc, imports)
@@ -277,8 +271,8 @@ def report(results: dict[str, dict[str, list[measure.Run]]], floor: list[dict], 
         cold, warm = inproc[0], inproc[1:]
         print(f"\ninside one running process: cold poll_all {cold['wall']:.2f} s wall / {cold['cpu']:.2f} s CPU (main process); "
               f"warm poll_all median {m([w['wall'] for w in warm]):.3f} s wall / {m([w['cpu'] for w in warm]):.3f} s CPU over {len(warm)} cycles, statuses {warm[-1]['statuses'] if warm else []}")
-    print("\nimport-time RSS (MB added by each import, in CLI order):")
-    print("  " + ", ".join(f"{name} {value:.1f}" for name, value in imports))
+    print("\nimport cost (MB of RSS / ms added by each import, in this order; a fresh interpreter):")
+    print("  " + ", ".join(f"{name} {mb:.1f} MB/{ms:.0f} ms" for name, mb, ms in imports))
 
 
 if __name__ == "__main__":

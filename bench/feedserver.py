@@ -15,10 +15,12 @@ import argparse
 import hashlib
 import itertools
 import json
+import os
 import random
 import subprocess
 import sys
 import threading
+import time
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -231,6 +233,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     server = make_server(Feeds(args.feeds, args.items), args.port)
+    parent = os.getppid()
+
+    def watch_parent() -> None:  # a killed benchmark must not leave its server behind
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     print(f"port {server.server_address[1]}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

@@ -61,6 +61,7 @@ def _worker_init(parent: int) -> None:
 
 
 def parse_workers() -> int:
-    """One parse worker per usable core; none on a single core, where a worker only adds copying."""
+    """Usable cores minus the one the main process keeps busy (fetch, store, score); none on one core.
+    On 2 cores one worker beat two: a cold 300-feed cycle in 1.5-1.6 s against 1.75-2.0 s."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores if cores > 1 else 0
+    return cores - 1 if cores > 1 else 0

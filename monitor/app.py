@@ -15,6 +15,7 @@ from monitor.deliver import Deliverer
 from monitor.errors import ConfigError
 from monitor.fetch import Fetcher
 from monitor.netguard import Guard, guarded_client
+from monitor.parsepool import ParsePool, parse_workers
 from monitor.pipeline import Deps, run_feed
 from monitor.seeds import load_seeds
 from monitor.store import Store
@@ -54,18 +55,24 @@ class App:
     fetcher: Fetcher
     deliverer: Deliverer
     stop: threading.Event = field(default_factory=threading.Event)
+    parser: ParsePool | None = None
 
     @classmethod
     def open(cls, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile]) -> "App":
+        """Open the parts; call before starting any thread (the parse workers are forked here)."""
+        workers = parse_workers()
+        parser = ParsePool(workers) if workers else None
         stop = threading.Event()
         store = Store(settings.state_url)
         guard = Guard.from_settings(settings.monitor)  # webhook URLs pass the same SSRF guard as feeds
         deliverer = Deliverer(store, settings.webhooks, client=guarded_client(guard, timeout=DELIVERY_TIMEOUT))
-        return cls(settings, seeds, profiles, store, Fetcher(settings.fetch, guard, stop=stop), deliverer, stop)
+        return cls(settings, seeds, profiles, store, Fetcher(settings.fetch, guard, stop=stop), deliverer, stop, parser)
 
     @property
     def deps(self) -> Deps:
-        return Deps(self.settings, self.store, self.fetcher, self.profiles)
+        if self.parser is None:
+            return Deps(self.settings, self.store, self.fetcher, self.profiles)
+        return Deps(self.settings, self.store, self.fetcher, self.profiles, parse=self.parser)
 
     def reconfigure(self, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile]) -> None:
         """Swap in a reloaded config; runs in flight finish with the one they started with."""
@@ -87,6 +94,8 @@ class App:
                 yield future.result()
 
     def close(self) -> None:
+        if self.parser is not None:
+            self.parser.close()
         self.fetcher.close()
         self.deliverer.close()
         self.store.close()

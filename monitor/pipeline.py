@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from monitor import cachecontrol, cluster, feedhealth
 from monitor.alerts import make_alert, payload, sinks_for
 from monitor.config import FeedConfig, Settings
 from monitor.fetch import Fetcher
-from monitor.parse import ParseError, parse_feed
+from monitor.parse import ParsedFeed, ParseError, parse_feed
 from monitor.score import score
 from monitor.store import Notice, Store
 from monitor.types import Alert, FeedItem, FeedState, Fetched, FetchFailed, NotModified, RunReport, TopicProfile
@@ -35,6 +36,7 @@ class Deps:
     fetcher: Fetcher
     profiles: list[TopicProfile]
     rng: random.Random = field(default_factory=random.Random)
+    parse: Callable[..., ParsedFeed] = parse_feed  # same signature as parse_feed; App passes a process pool's
 
 
 def run_feed(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
@@ -73,7 +75,7 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
         _save(feed, deps, cachecontrol.succeeded(state, now, result.headers, nxt, digest), now)
         return RunReport(feed.url, "not_modified")
     try:
-        parsed = parse_feed(result.body, result.headers, feed.url, feed.name, feed.lang)
+        parsed = deps.parse(result.body, result.headers, feed.url, feed.name, feed.lang)
     except ParseError as exc:
         return _failed(feed, deps, state, now, "parse", f"{result.final_url}: {exc}", None)
 

@@ -139,6 +139,7 @@ def parse_listen(value: str) -> tuple[str, int]:
 
 
 class StoriesSection(_Model):
+    enabled: bool = True  # false: every matching item alerts on its own, no story folding
     window: Duration = 72 * 3600.0
     similarity: float = Field(0.25, gt=0.0, le=1.0)
     update_delta: float = Field(0.15, ge=0.0, le=1.0)

@@ -24,6 +24,7 @@ from monitor.types import Fetched, FetchFailed, FetchResult, FeedState, NotModif
 ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT = (301, 308)
+DRAIN_LIMIT = 64 * 1024  # redirect, 304 and error bodies up to this size are read so the connection is kept
 HOST_WAIT_FACTOR = 4  # a fetch waits at most this many deadlines for a free per-host slot
 
 
@@ -106,6 +107,8 @@ class Fetcher:
         with self.client.stream("GET", current, headers=headers) as resp:
             resp_headers = dict(resp.headers)
             status = resp.status_code
+            if status in REDIRECTS or status == 304 or status >= 400:
+                _drain(resp)
             if status in REDIRECTS:
                 location = resp.headers.get("location")
                 if not location:
@@ -143,6 +146,17 @@ class Fetcher:
             if self.stop.is_set():
                 return FetchFailed(url, "stopped", f"{current}: shutting down", resp.status_code)
         return Fetched(url, current, resp.status_code, dict(resp.headers), bytes(body))
+
+
+def _drain(resp: httpx.Response) -> None:
+    """Read an answer with no or a small declared body to its end, so its connection goes back to the pool.
+
+    Leaving it unread closes the connection: a warm cycle of 304s would then open one per feed.
+    """
+    declared = resp.headers.get("content-length", "0" if resp.status_code == 304 else "")
+    if declared.isdigit() and int(declared) <= DRAIN_LIMIT:
+        for _raw in resp.iter_raw():  # raw: an error page is never inflated
+            pass
 
 
 class Inflater:

@@ -84,7 +84,7 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint, parsed.ttl)
     new_state = feedhealth.learn(cachecontrol.succeeded(state, now, result.headers, nxt, digest), now, len(new_items))
     new_state, notices = _health(feed, deps, new_state, now)
-    stored, alerts = store.commit_run(new_state, feed.name, now, new_items, queued, notices, rules=story_rules(settings))
+    stored, alerts = store.commit_run(new_state, feed.name, now, new_items, queued, notices, rules=story_rules(settings) if settings.stories.enabled else None)
     for alert in alerts:
         alert_log.info("ALERT", extra={"kv": {"seed": alert.seed_id, "score": round(alert.score, 3), "title": alert.item.title, "url": alert.item.url, "feed": feed.url}})
     return RunReport(feed.url, "ok", new=stored, alerts=len(alerts))

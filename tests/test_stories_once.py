@@ -91,3 +91,15 @@ def test_same_article_via_tracking_and_amp_urls_is_one_item(tmp_path: Path, feed
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert sum(line["new"] for line in lines) == 1 and sum(line["alerts"] for line in lines) == 1
     assert len(receiver.posts("/h")) == 1
+
+
+def test_with_stories_off_every_copy_alerts(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
+    urls = {name: feed_server.set(f"/{name}", rss([entry, *UNRELATED])) for name, entry in COPIES.items()}
+    feeds = [{"url": u, "name": n.capitalize()} for n, u in urls.items()]
+    cfg = write_config(tmp_path, feeds=feeds, webhooks=[{"name": "h", "url": receiver.url("/h")}], extra="[stories]\nenabled = false\n")
+
+    run = seedwatch("once", "--json", "--config", str(cfg))
+    assert run.returncode == 0, run.stderr
+    bodies = receiver.json_bodies("/h")
+    assert sorted(b["item"]["source"] for b in bodies) == ["Antara", "Kompas", "Tempo"]
+    assert all("story" not in b for b in bodies)

@@ -28,6 +28,8 @@ from functools import lru_cache
 
 from wordfreq import available_languages, zipf_frequency
 
+from monitor.langid import WORDLIST
+
 PERMUTATIONS = 128
 LEAD_WORDS = 60
 # Words this frequent ("the", "dan", "w") say nothing about which story an item tells.
@@ -58,7 +60,7 @@ _OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s*){1,4}$")
 _CJK = frozenset({"ja", "ko", "zh"})
 # Scripts written without spaces between words (Han, kana).
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_LANGS = frozenset(available_languages()) - _CJK
+_LANGS = frozenset(available_languages(WORDLIST)) - _CJK
 
 
 @dataclass(frozen=True)
@@ -121,11 +123,17 @@ def words(title: str, lead: str, lang: str | None) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=4096)
+def _title_words(title: str, lang: str | None) -> frozenset[str]:
+    """`words` of a title alone; cached, as each new entry is compared with every open story's items."""
+    return words(title, "", lang)
+
+
 @lru_cache(maxsize=65536)
 def _common(word: str, lang: str | None) -> bool:
     if lang in _CJK:
         return False
-    return zipf_frequency(word, lang if lang in _LANGS else "en") >= COMMON_ZIPF
+    return zipf_frequency(word, lang if lang in _LANGS else "en", wordlist=WORDLIST) >= COMMON_ZIPF
 
 
 def minhash(tokens: frozenset[str]) -> tuple[int, ...]:
@@ -193,7 +201,7 @@ def duplicate_reason(entry: Entry, member: Entry, rules: Rules) -> tuple[float, 
     """(strength, explanation) when `entry` is a near-duplicate of `member`, else None."""
     # Some outlets reuse one photo caption as the summary of unrelated articles: a
     # duplicate must also share a distinctive title word.
-    if not words(entry.title, "", entry.lang) & words(member.title, "", member.lang):
+    if not _title_words(entry.title, entry.lang) & _title_words(member.title, member.lang):
         return None
     sim = similarity(entry, member)
     if sim >= rules.similarity:

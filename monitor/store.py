@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     event,
     func,
@@ -148,6 +149,9 @@ story_items = Table(
     Index("ix_story_items_story", "story_id"),
 )
 
+_TOUCH_STORY = update(stories).where(stories.c.id == bindparam("sid"), stories.c.last_at < bindparam("at")).values(last_at=bindparam("at"))
+MEMBER_CACHE = 50_000  # decoded story members kept in memory (a few MB)
+
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
 
 
@@ -250,6 +254,7 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._insert = sqlite.insert
         self._upserts: dict[tuple[str, ...], Any] = {}
+        self._member_cache: dict[tuple[str, str, str], cluster.Member] = {}  # (seed, item key, story)
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects import postgresql  # imported only when used: ~3 MB and ~40 ms of every start-up
 
@@ -428,47 +433,51 @@ class Store:
         decision = cluster.assign(entry, self._members(conn, alert.seed_id, at - rules.window), rules)
         if decision.new_story:
             conn.execute(
-                self._insert(stories)
-                .values(id=decision.story_id, seed_id=alert.seed_id, title=item.title, first_key=item.key, created_at=ts(at), last_at=ts(at))
-                .on_conflict_do_nothing()
+                self._insert(stories).on_conflict_do_nothing(),
+                {"id": decision.story_id, "seed_id": alert.seed_id, "title": item.title, "first_key": item.key, "created_at": ts(at), "last_at": ts(at)},
             )
         else:
-            conn.execute(update(stories).where(stories.c.id == decision.story_id, stories.c.last_at < ts(at)).values(last_at=ts(at)))
+            conn.execute(_TOUCH_STORY, {"sid": decision.story_id, "at": ts(at)})
         conn.execute(
-            self._insert(story_items)
-            .values(
-                seed_id=alert.seed_id,
-                item_key=item.key,
-                story_id=decision.story_id,
-                at=ts(at),
-                score=alert.score,
-                groups=json.dumps(sorted(groups), ensure_ascii=False),
-                headline_groups=json.dumps(sorted(headline), ensure_ascii=False),
-                minhash=cluster.pack(entry.minhash),
-                size=entry.size,
-                reason=decision.reason,
-                alert_id=alert.id if decision.alert else None,
-                is_update=decision.update,
-            )
-            .on_conflict_do_nothing()
+            self._insert(story_items).on_conflict_do_nothing(),
+            {
+                "seed_id": alert.seed_id,
+                "item_key": item.key,
+                "story_id": decision.story_id,
+                "at": ts(at),
+                "score": alert.score,
+                "groups": json.dumps(sorted(groups), ensure_ascii=False),
+                "headline_groups": json.dumps(sorted(headline), ensure_ascii=False),
+                "minhash": cluster.pack(entry.minhash),
+                "size": entry.size,
+                "reason": decision.reason,
+                "alert_id": alert.id if decision.alert else None,
+                "is_update": decision.update,
+            },
         )
         return decision
 
     def _members(self, conn: Connection, seed_id: str, since: datetime) -> list[cluster.Member]:
-        """Every item of the seed's stories that began at or after `since` (item time)."""
+        """Every item of the seed's stories that began at or after `since` (item time).
+
+        Story members never change once written, so decoded ones are kept in memory and only
+        the (key, story) pairs are read each time; the full rows only for keys not seen yet.
+        """
         active = select(stories.c.id).where(stories.c.seed_id == seed_id, stories.c.created_at >= ts(since))
-        rows = conn.execute(
-            select(story_items, items.c.title, items.c.source, items.c.lang)
-            .join(items, items.c.key == story_items.c.item_key)
-            .where(story_items.c.seed_id == seed_id, story_items.c.story_id.in_(active))
-        ).mappings()
-        return [
-            cluster.Member(
-                cluster.Entry(r["item_key"], seed_id, r["title"], r["source"] or "", r["lang"], dt(r["at"]), r["score"], frozenset(json.loads(r["groups"])), cluster.unpack(r["minhash"]), r["size"], frozenset(json.loads(r["headline_groups"]))),
-                r["story_id"],
-            )
-            for r in rows
-        ]
+        pairs = conn.execute(select(story_items.c.item_key, story_items.c.story_id).where(story_items.c.seed_id == seed_id, story_items.c.story_id.in_(active))).all()
+        missing = [key for key, sid in pairs if (seed_id, key, sid) not in self._member_cache]
+        for start in range(0, len(missing), 500):  # bounded IN lists
+            rows = conn.execute(
+                select(story_items, items.c.title, items.c.source, items.c.lang)
+                .join(items, items.c.key == story_items.c.item_key)
+                .where(story_items.c.seed_id == seed_id, story_items.c.item_key.in_(missing[start : start + 500]))
+            ).mappings()
+            for r in rows:
+                entry = cluster.Entry(r["item_key"], seed_id, r["title"], r["source"] or "", r["lang"], dt(r["at"]), r["score"], frozenset(json.loads(r["groups"])), cluster.unpack(r["minhash"]), r["size"], frozenset(json.loads(r["headline_groups"])))
+                self._member_cache[(seed_id, r["item_key"], r["story_id"])] = cluster.Member(entry, r["story_id"])
+        if len(self._member_cache) > MEMBER_CACHE:
+            self._member_cache.clear()  # refilled from the store on the next call
+        return [m for key, sid in pairs if (m := self._member_cache.get((seed_id, key, sid))) is not None]
 
     def recent_stories(self, since: datetime, seed_id: str | None = None, limit: int = 50) -> list[StoryRow]:
         """Stories whose latest item is at or after `since`, newest first, with their items."""

@@ -18,6 +18,7 @@ _TOKEN = re.compile(r"[\uac00-\ud7a3]+|[\u3400-\u9fff\uf900-\ufaff]+|[^\W_\uac00
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 CASE_SENSITIVE_MAX = 3
 RECENT_TEXTS = 256
+TOKEN_CACHE = 100_000
 
 
 @lru_cache(maxsize=8192)
@@ -84,12 +85,14 @@ class Matcher:
         self._prefix_lengths: set[int] = set()
         self._entries: dict[tuple, _Entry] = {}
         self._recent: dict[str, tuple[Hit, ...]] = {}  # profiles sharing this index score the same texts
+        self._candidates: dict[str, tuple[_Entry, ...]] = {}  # token as written -> entries starting with it
 
     def add(self, group: str, alias: str, inflection: Inflection | None) -> None:
         """Register `alias` for `group`; `inflection` applies to name-like aliases only."""
         raw, low = tokenize(alias)
         if not raw:
             return
+        self._candidates.clear()
         case_sensitive = all(t.isupper() and len(t) <= CASE_SENSITIVE_MAX for t in raw if t.isalpha()) and any(t.isalpha() for t in raw)
         wild = alias.rstrip().endswith("*")
         words = raw if case_sensitive else low
@@ -126,20 +129,11 @@ class Matcher:
     def _find(self, text: str) -> list[Hit]:
         raw, low = tokenize(text)
         hits: list[Hit] = []
-        by_form, by_case, by_prefix = self._by_form, self._by_case, self._by_prefix
-        lengths = sorted(self._prefix_lengths)
         i, n = 0, len(raw)
         while i < n:
-            token, lower = raw[i], low[i]
-            candidates = list(by_form.get(lower, ()))
-            if token != lower and token in by_case:
-                candidates += by_case[token]
-            for size in lengths:
-                if size > len(lower):
-                    break
-                found = by_prefix.get(lower[:size])
-                if found:
-                    candidates += found
+            candidates = self._candidates.get(raw[i])
+            if candidates is None:
+                candidates = self._starting_with(raw[i], low[i])
             best, best_len = None, 0
             for entry in candidates:
                 size = len(entry.slots)
@@ -154,6 +148,20 @@ class Matcher:
             hits.append(Hit(tuple(sorted(best.groups)), " ".join(raw[i : i + best_len]), i))
             i += best_len
         return hits
+
+    def _starting_with(self, token: str, lower: str) -> tuple[_Entry, ...]:
+        """Entries whose first slot may match this token; cached per token (words recur a lot)."""
+        candidates = list(self._by_form.get(lower, ()))
+        if token != lower and token in self._by_case:
+            candidates += self._by_case[token]
+        for size in sorted(self._prefix_lengths):
+            if size > len(lower):
+                break
+            candidates += self._by_prefix.get(lower[:size], ())
+        if len(self._candidates) >= TOKEN_CACHE:
+            self._candidates.clear()
+        found = self._candidates[token] = tuple(candidates)
+        return found
 
 
 def words(texts: Sequence[str]) -> list[str]:

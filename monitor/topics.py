@@ -25,7 +25,7 @@ from typing import Any
 
 from wordfreq import zipf_frequency
 
-from monitor.langid import detect
+from monitor.langid import WORDLIST, detect
 from monitor.lexicon import catalogue, catalogue_matcher
 from monitor.textmatch import tokenize
 from monitor.types import ConceptGroup, Fact, Seed, TopicProfile
@@ -88,7 +88,7 @@ def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicPr
     groups: dict[str, ConceptGroup] = {}
     for name, s in salience.items():
         known = cat.groups[name]
-        common = known.kind == "entity" and zipf_frequency(name, "en") >= COMMON_ZIPF
+        common = known.kind == "entity" and zipf_frequency(name, "en", wordlist=WORDLIST) >= COMMON_ZIPF
         groups[name] = ConceptGroup(name, known.kind, known.aliases, _weight(s, top), common=common)
     facts = [f for f in (_without_common(f, groups) for f in facts) if f is not None]
     for name in list(groups):
@@ -149,7 +149,7 @@ def _rare_terms(counts: Counter[str], seen: Counter[str], covered: set[str], lan
     for word, count in counts.items():
         if seen[word] < MIN_TERM_COUNT or len(word) < 4 or word in covered or not word.isalpha():
             continue
-        if zipf_frequency(word, lang) < RARE_ZIPF:
+        if zipf_frequency(word, lang, wordlist=WORDLIST) < RARE_ZIPF:
             out.append((word, count))
     return sorted(out, key=lambda wc: (-wc[1], wc[0]))[:MAX_TERMS]
 

@@ -78,7 +78,7 @@ class App:
         """Swap in a reloaded config; runs in flight finish with the one they started with."""
         if settings.webhooks != self.settings.webhooks:
             # the HTTP client is shared, so a delivery in flight on the old sinks is not cut off
-            self.deliverer = Deliverer(self.store, settings.webhooks, client=self.deliverer.client, rng=self.deliverer.rng)
+            self.deliverer = Deliverer(self.store, settings.webhooks, client=self.deliverer.client, rng=self.deliverer.rng, lock=self.deliverer.lock)
         self.settings, self.seeds, self.profiles = settings, seeds, profiles
 
     def enabled_feeds(self) -> list[FeedConfig]:

@@ -33,6 +33,7 @@ from monitor.notify import Notifier
 from monitor.pipeline import run_feed
 
 log = logging.getLogger("seedwatch.daemon")
+RESTART_FETCH_KEYS = ("timeout", "max_body", "max_redirects", "concurrency", "per_host")
 STOP_GRACE = 8.0  # seconds in-flight jobs get after SIGTERM; systemd's default stop timeout is 90 s, ours promise is 10 s
 TICK = 5.0  # heartbeat period without a systemd watchdog
 STALE_TICKS = 3  # /healthz fails after this many missed heartbeats
@@ -209,7 +210,7 @@ class Daemon:
 
     def _deliver(self) -> None:
         report = self.app.deliverer.run_once(utcnow())
-        self.metrics.record_delivery(report.sent, report.failed, report.dead)
+        self.metrics.record_delivery(report.sent, report.failed, report.dead, report.held, report.digests)
 
     def _heartbeat(self) -> None:
         """Runs from the scheduler loop: if the loop hangs, systemd's watchdog and /healthz notice."""
@@ -253,18 +254,20 @@ class Daemon:
         try:
             settings, seeds, profiles = load(old.path)
             _check_reloadable(old, settings)
+            self.app.reconfigure(settings, seeds, profiles)  # may refuse a sink (an apprise URL); then nothing changed
         except SeedwatchError as exc:
             log.error("reload rejected; still running the previous config", extra={"kv": {"error": str(exc)}})
             self.metrics.reloads.labels("rejected").inc()
             self.notify.ready(self._status_line())
             return False
-        self.app.reconfigure(settings, seeds, profiles)
         added, removed, changed = self._apply_feeds(settings)
         if settings.monitor.delivery_interval != old.monitor.delivery_interval:
             self.scheduler.reschedule_job("deliver", trigger="interval", seconds=settings.monitor.delivery_interval)
         self._schedule_digests()
-        later = [name for name in ("fetch", "service") if getattr(settings, name) != getattr(old, name)]
-        later += ["monitor.log_format"] if settings.monitor.log_format != old.monitor.log_format else []
+        # the fetcher, its connection pool and the listener are built at start; the rest is read per run
+        later = [f"fetch.{k}" for k in RESTART_FETCH_KEYS if getattr(settings.fetch, k) != getattr(old.fetch, k)]
+        later += ["service"] if settings.service != old.service else []
+        later += [f"monitor.{k}" for k in ("log_format", "allow_private_networks", "allow_hosts") if getattr(settings.monitor, k) != getattr(old.monitor, k)]
         log.info(
             "reloaded",
             extra={"kv": {"feeds": len(self.feeds), "added": added, "removed": removed, "changed": changed, "webhooks": len(settings.webhooks), "seeds": len(seeds), "restart_needed_for": ",".join(later) or None}},

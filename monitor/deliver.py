@@ -130,13 +130,22 @@ class Deliverer:
     refuses private addresses, and every webhook POST goes through it.
     """
 
-    def __init__(self, store: Store, webhooks: tuple[WebhookConfig, ...], client: httpx.Client | None = None, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        webhooks: tuple[WebhookConfig, ...],
+        client: httpx.Client | None = None,
+        rng: random.Random | None = None,
+        lock: threading.Lock | None = None,
+    ) -> None:
         self.store = store
         self.hooks = {h.name: h for h in webhooks}
         self.policies = {h.name: h.policy() for h in webhooks}
         self.client = client or httpx.Client(timeout=TIMEOUT)
         self.rng = rng or random.Random()
-        self._lock = threading.Lock()  # the daemon's delivery tick and a digest job must not send the same row twice
+        # the daemon's delivery tick and a digest job must not send the same row twice; a reloaded
+        # Deliverer takes over its predecessor's lock, so a run in flight on the old one is waited for
+        self.lock = lock or threading.Lock()
         self._ensured = False
         for h in webhooks:
             if h.format == "apprise":
@@ -158,7 +167,7 @@ class Deliverer:
                 log.error("sink disabled", extra={"kv": {"sink": row.name, "since": row.disabled_at.isoformat(timespec="seconds"), "reason": row.disabled_reason, "fix": f"correct the URL, or run `seedwatch test-webhook {row.name}` to re-enable"}})
 
     def run_once(self, now: datetime, limit: int = 200, alert_id: str | None = None) -> DeliveryReport:
-        with self._lock:
+        with self.lock:
             return self._run(now, limit, alert_id)
 
     def _run(self, now: datetime, limit: int, alert_id: str | None) -> DeliveryReport:

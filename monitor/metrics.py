@@ -24,9 +24,11 @@ class Metrics:
         self.fetch_errors = Counter("seedwatch_fetch_errors", "Failed feed runs by error kind", ["kind"], registry=r)
         self.items_seen = Counter("seedwatch_items_seen", "New items stored", registry=r)
         self.alerts_queued = Counter("seedwatch_alerts_queued", "Alerts written to the outbox", registry=r)
-        self.alerts_sent = Counter("seedwatch_alerts_sent", "Webhook deliveries answered with 2xx", registry=r)
+        self.alerts_sent = Counter("seedwatch_alerts_sent", "Webhook deliveries answered with 2xx (alerts, digests, feed notices)", registry=r)
         self.alerts_failed = Counter("seedwatch_alerts_failed", "Webhook delivery attempts that failed", registry=r)
         self.alerts_dead = Counter("seedwatch_alerts_dead", "Deliveries given up after the last retry", registry=r)
+        self.alerts_held = Counter("seedwatch_alerts_held", "Deliveries held for a digest (budget, quiet hours, digest mode)", registry=r)
+        self.digests = Counter("seedwatch_digests", "Digest messages queued", registry=r)
         self.poll_duration = Histogram("seedwatch_poll_duration_seconds", "Duration of one feed run", buckets=POLL_BUCKETS, registry=r)
         self.outbox_depth = Gauge("seedwatch_outbox_depth", "Deliveries waiting to be sent", registry=r)
         self.feeds = Gauge("seedwatch_feeds", "Feeds scheduled", registry=r)
@@ -42,10 +44,12 @@ class Metrics:
         if report.status == "error":
             self.fetch_errors.labels((state.last_error_kind if state else None) or "unknown").inc()
 
-    def record_delivery(self, sent: int, failed: int, dead: int) -> None:
+    def record_delivery(self, sent: int, failed: int, dead: int, held: int = 0, digests: int = 0) -> None:
         self.alerts_sent.inc(sent)
         self.alerts_failed.inc(failed)
         self.alerts_dead.inc(dead)
+        self.alerts_held.inc(held)
+        self.digests.inc(digests)
 
     def watch_outbox(self, depth: Callable[[], float]) -> None:
         """Read the outbox depth from the store at scrape time, so it is never stale."""

@@ -51,6 +51,7 @@ def _worker_init(parent: int) -> None:
     a worker exits within a second of its parent's death, even a `kill -9`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # SIGHUP means "reload" to the parent
 
     def watch() -> None:
         while os.getppid() == parent:  # for the life of the parent, by design

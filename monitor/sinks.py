@@ -17,6 +17,11 @@ from urllib.parse import urlsplit
 import nh3
 
 HEALTH_TYPE = "seedwatch.feed_health"
+HEALTH_REASONS = {  # feedhealth.notice "reason" -> what a person reads
+    "failing": "The feed has been failing for a while.",
+    "gone": "The server answered 410 Gone: the feed is disabled.",
+    "silent": "Nothing new for far longer than usual.",
+}
 TEST_TYPE = "seedwatch.test"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _DISCORD_MD = re.compile(r"([\\*_~`|\[\]()<>])")
@@ -89,7 +94,10 @@ def note(payload: dict[str, Any]) -> Note:
         name = plain(feed.get("name") or feed.get("url"), 200)
         if payload.get("status") == "recovered":
             return Note(f"Feed recovered: {name}", "The feed answers again; monitoring resumed.", safe_url(feed.get("url")), tags=("white_check_mark",), level="ok", timestamp=payload.get("created_at"))
-        return Note(f"Feed failing: {name}", plain(payload.get("error") or "unknown error", SUMMARY), safe_url(feed.get("url")), tags=("warning",), level="warning", timestamp=payload.get("created_at"))
+        why = HEALTH_REASONS.get(payload.get("reason") or "", "")
+        error = payload.get("last_error")
+        text = " ".join(t for t in (why, f"Last error: {error}" if error else "") if t) or "No reason given."
+        return Note(f"Feed failing: {name}", plain(text, SUMMARY), safe_url(feed.get("url")), tags=("warning",), level="warning", timestamp=payload.get("created_at"))
     if kind == TEST_TYPE:
         return Note("Seedwatch test event", plain(payload.get("message"), SUMMARY), tags=("white_check_mark",), level="ok", timestamp=payload.get("created_at"))
     return Note(f"Seedwatch event: {plain(kind, 100)}", plain(payload.get("id"), 100), timestamp=payload.get("created_at"))
@@ -98,7 +106,12 @@ def note(payload: dict[str, Any]) -> Note:
 def _alert_note(p: dict[str, Any]) -> Note:
     item, seed = p.get("item") or {}, p.get("seed") or {}
     fields = (("Seed", plain(seed.get("title") or seed.get("id"), 200)), ("Score", f"{float(p.get('score') or 0):.2f}"), ("Feed", plain(item.get("feed"), 200)))
-    return Note(plain(item.get("title") or "(untitled)", 500), plain(item.get("summary"), SUMMARY), safe_url(item.get("url")), fields, timestamp=p.get("created_at"))
+    title = plain(item.get("title") or "(untitled)", 500)
+    story = p.get("story") if isinstance(p.get("story"), dict) else {}
+    if story.get("update"):  # a new development in a story already alerted
+        title = "Update: " + title
+        fields += (("Story", f"{int(story.get('items') or 0)} items from {len(story.get('sources') or ())} sources"),)
+    return Note(title, plain(item.get("summary"), SUMMARY), safe_url(item.get("url")), fields, timestamp=p.get("created_at"))
 
 
 def _line(p: dict[str, Any]) -> Line:

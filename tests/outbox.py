@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from monitor import feedhealth
 from monitor.alerts import make_alert, payload
 from monitor.config import WebhookConfig
 from monitor.deliver import Deliverer
@@ -55,8 +56,9 @@ def queue(st: Store, a: Alert, sinks: list[str], body: dict[str, Any] | None = N
 
 def queue_health(st: Store, now: datetime, sinks: list[str], status: str = "failing") -> str:
     """A feed-health event as the fetching side queues it: an outbox row about no item, seed_id ''."""
-    body = {"type": "seedwatch.feed_health", "id": f"health_{status}_{int(now.timestamp())}", "created_at": now.isoformat(),
-            "feed": {"url": FEED, "name": "Antara: Dunia"}, "status": status, "error": "HTTP 503 from the server" if status == "failing" else None}
+    failing = status == "failing"
+    state = FeedState(FEED, last_error="HTTP 503 from the server" if failing else None, last_error_kind="http" if failing else None, consecutive_failures=9 if failing else 0)
+    body = feedhealth.notice(state, "Antara: Dunia", status, "failing" if failing else None, now)
     with st.engine.begin() as conn:
         conn.execute(alerts.insert().values(id=body["id"], seed_id="", item_key="", score=0.0, payload=json.dumps(body), created_at=now.timestamp()))
         for sink in sinks:

@@ -102,6 +102,17 @@ def test_digest_lists_entries_and_counts_the_rest() -> None:
     assert "held: quiet hours" in sinks.ntfy(n, "t")["message"]
 
 
+def test_a_story_update_says_so_in_chat_formats() -> None:
+    first, update = golden("alert.json"), golden("alert.json")
+    first["story"] = {"id": "sty_1", "items": 1, "sources": ["Antara"], "update": False}
+    update["story"] = {"id": "sty_1", "items": 4, "sources": ["Antara", "Kompas", "Yonhap"], "update": True}
+    assert not sinks.note(first).title.startswith("Update:")
+    n = sinks.note(update)
+    assert n.title == "Update: " + golden("alert.json")["item"]["title"]
+    assert ("Story", "4 items from 3 sources") in n.fields
+    assert "Update: " in sinks.slack(n)["blocks"][0]["text"]["text"] and sinks.discord(n)["embeds"][0]["title"].startswith("Update: ")
+
+
 @pytest.mark.parametrize("fmt", ["json", "slack", "discord", "ntfy"])
 def test_feed_health_events_render_in_every_format(tmp_path: Path, receiver: WebhookReceiver, fmt: str) -> None:
     st = store(tmp_path)

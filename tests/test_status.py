@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import tomllib
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from monitor.commands.feeds import feed_status
 from monitor.configedit import NewFeed, add_feeds
 from monitor.errors import ConfigError
 from monitor.opml import parse_opml
+from monitor.types import FeedState
 from tests.conftest import seedwatch, write_config
 from tests.feeds import RELATED_ID, UNRELATED, rss
 from tests.servers import FeedServer, WebhookReceiver
@@ -165,3 +169,10 @@ def test_status_and_feeds_after_a_run(tmp_path: Path, feed_server: FeedServer, r
     assert rows[0]["last_success"] and rows[1]["last_success"] is None and all(r["next_poll"] for r in rows)
     table = seedwatch("feeds", "--config", str(cfg), env=WIDE).stdout
     assert "good feed" in table and "failing" in table and "http: " in table
+
+
+def test_a_silent_feed_is_not_shown_as_ok() -> None:
+    answered = FeedState("http://example.org/feed", last_success=datetime(2026, 1, 30, tzinfo=timezone.utc))
+    assert feed_status(True, answered) == "ok"
+    assert feed_status(True, replace(answered, health="failing")) == "silent"
+    assert feed_status(True, replace(answered, health="failing", consecutive_failures=3)) == "failing"

@@ -19,7 +19,7 @@ from monitor.errors import ConfigError
 from monitor.store import Store
 from monitor.types import FeedState
 
-STYLE = {"ok": "green", "failing": "red", "disabled": "red bold", "new": "cyan", "paused": "dim"}
+STYLE = {"ok": "green", "failing": "red", "silent": "yellow", "disabled": "red bold", "new": "cyan", "paused": "dim"}
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class FeedRow:
 
     url: str
     name: str
-    status: str  # ok | failing | disabled | new | paused
+    status: str  # ok | failing | silent | disabled | new | paused
     last_success: datetime | None
     last_error: str | None
     last_error_kind: str | None
@@ -58,6 +58,8 @@ def feed_status(enabled: bool, state: FeedState) -> str:
         return "paused"
     if state.consecutive_failures:
         return "failing"
+    if state.health == "failing":  # answers, but nothing new far beyond its cadence: a notice went out
+        return "silent"
     return "ok" if state.last_success else "new"
 
 

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"[bold]seedwatch[/] config {settings.path}  state {settings.state_url}")
     console.print(f"daemon {daemon}" + (f", {health}" if health else ""))
     console.print(_summary(rows, counts))
-    failing = sorted((r for r in rows if r.status in ("failing", "disabled")), key=lambda r: -r.consecutive_failures)
+    failing = sorted((r for r in rows if r.status in ("failing", "silent", "disabled")), key=lambda r: -r.consecutive_failures)
     if failing:
         console.print(feeds_table(failing[:SHOW], now, title=f"Failing feeds ({len(failing)})"))
     console.print(_next_polls(rows, now))
@@ -123,7 +123,7 @@ def _as_json(settings: Settings, pid: int | None, health: str | None, rows: list
         "config": settings.path,
         "daemon": {"running": bool(pid), "pid": pid if pid and pid > 0 else None, "health": health},
         "feeds": dict(Counter(r.status for r in rows)),
-        "failing": [{"url": r.url, "name": r.name, "failures": r.consecutive_failures, "kind": r.last_error_kind, "error": r.last_error} for r in rows if r.status in ("failing", "disabled")],
+        "failing": [{"url": r.url, "name": r.name, "failures": r.consecutive_failures, "kind": r.last_error_kind, "error": r.last_error} for r in rows if r.status in ("failing", "silent", "disabled")],
         "next_polls": [{"url": r.url, "at": iso(r.next_poll)} for r in due[:SHOW]],
         "outbox": counts["outbox"],
         "dead": counts["dead"],

@@ -288,6 +288,10 @@ class Daemon:
                     self.scheduler.remove_job(f"feed:{url}")
             changed = 0
             for url in current.keys() & wanted.keys():
+                if self.scheduler.get_job(f"feed:{url}") is None and not self.app.store.feed_state(url).disabled:
+                    # re-enabled (`seedwatch feeds enable`) since a 410 stopped it; a run in flight
+                    # would reschedule the same job id, so this never doubles a feed
+                    self._schedule_feed(wanted[url], now)
                 if current[url] != wanted[url]:
                     changed += 1
                     self.feeds[url] = wanted[url]

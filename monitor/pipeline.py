@@ -53,7 +53,7 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     settings, store = deps.settings, deps.store
     state = store.feed_state(feed.url)
     if state.disabled:
-        return RunReport(feed.url, "error", error=f"disabled after {state.last_error}; remove and re-add the feed to enable it")
+        return RunReport(feed.url, "error", error=f"disabled after {state.last_error}; `seedwatch feeds enable {feed.url}` polls it again")
     policy = feedhealth.HealthPolicy.from_settings(settings.fetch)
     interval = feedhealth.poll_interval(state, settings.feed_interval(feed), policy)
     result = deps.fetcher.fetch(feed.url, state)

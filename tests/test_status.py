@@ -176,3 +176,23 @@ def test_a_silent_feed_is_not_shown_as_ok() -> None:
     assert feed_status(True, answered) == "ok"
     assert feed_status(True, replace(answered, health="failing")) == "silent"
     assert feed_status(True, replace(answered, health="failing", consecutive_failures=3)) == "failing"
+
+
+def test_a_feed_disabled_by_410_is_enabled_again_from_the_cli(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.set("/moved-away", "gone", status=410)
+    cfg = write_config(tmp_path, feeds=[{"url": url, "name": "Gone"}])
+    assert seedwatch("once", "--config", str(cfg)).returncode == 0
+    again = seedwatch("once", "--json", "--config", str(cfg))
+    assert "feeds enable" in json.loads(again.stdout)["error"]
+    assert len(feed_server.hits("/moved-away")) == 1  # disabled: not fetched again
+
+    feed_server.set("/moved-away", rss(UNRELATED))
+    enabled = seedwatch("feeds", "enable", url, "--config", str(cfg))
+    assert enabled.returncode == 0 and f"enabled {url}" in enabled.stdout, enabled.stderr
+    back = seedwatch("once", "--json", "--config", str(cfg))
+    assert json.loads(back.stdout)["status"] == "ok" and len(feed_server.hits("/moved-away")) == 2
+    listed = json.loads(seedwatch("feeds", "--json", "--config", str(cfg)).stdout)
+    assert listed["status"] == "ok" and listed["name"] == "Gone"
+
+    unknown = seedwatch("feeds", "enable", "http://127.0.0.1:9/nope", "--config", str(cfg))
+    assert unknown.returncode == 2 and "is not a configured feed" in unknown.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from rich.console import Console
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_arg(p)
     p.add_argument("--json", action="store_true", help="one JSON object per feed")
     p.set_defaults(func=run)
-    fsub = p.add_subparsers(dest="feeds_command", metavar="[add URL]")
+    fsub = p.add_subparsers(dest="feeds_command", metavar="[add URL | enable URL]")
     add = fsub.add_parser("add", help="append a [[feeds]] table to the config file, keeping its comments")
     add.add_argument("url")
     add.add_argument("--name", default="", help="display name")
@@ -49,6 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     # SUPPRESS: a default here would overwrite a --config given before `add`
     add.add_argument("--config", "-c", metavar="PATH", default=argparse.SUPPRESS, help="config file to edit")
     add.set_defaults(func=run_add)
+    enable = fsub.add_parser("enable", help="poll a feed again that a 410 Gone disabled")
+    enable.add_argument("url")
+    enable.add_argument("--config", "-c", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    enable.set_defaults(func=run_enable)
 
 
 def feed_status(enabled: bool, state: FeedState) -> str:
@@ -126,6 +130,24 @@ def run_add(args: argparse.Namespace) -> int:
         raise ConfigError(f"{path}: {feed.url} is already in the config")
     append_feeds(path, [feed])
     print(f"added {feed.url} to {path}; {reload_hint(settings)}")
+    return 0
+
+
+def run_enable(args: argparse.Namespace) -> int:
+    settings = load_settings(find_config(args.config))
+    feed = next((f for f in settings.feeds if f.url == args.url), None)
+    if feed is None:
+        raise ConfigError(f"{settings.path}: {args.url} is not a configured feed")
+    store = Store(settings.state_url)
+    try:
+        state = store.feed_state(args.url)
+        if not state.disabled:
+            print(f"{args.url} is not disabled")
+            return 0
+        store.save_feed_state(replace(state, disabled=False, consecutive_failures=0, failing_since=None, next_poll=utcnow()), feed.name)
+    finally:
+        store.close()
+    print(f"enabled {args.url}; {reload_hint(settings)}")
     return 0
 
 

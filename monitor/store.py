@@ -29,6 +29,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
     update,
 )
@@ -155,6 +156,25 @@ MEMBER_CACHE = 50_000  # decoded story members kept in memory (a few MB)
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
 
 
+def _add_missing_columns(engine: Engine) -> None:
+    """Upgrade a store written by an earlier version: add the (nullable) columns it lacks.
+
+    `create_all` makes missing tables but leaves existing ones alone; every column added since
+    the first release is nullable, so ALTER TABLE ... ADD COLUMN is the whole migration.
+    """
+    have = inspect(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            existing = {c["name"] for c in have.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in existing:
+                    continue
+                if not column.nullable:
+                    raise StoreError(f"{engine.url}: table {table.name} lacks column {column.name}, which cannot be added in place; move the state file aside")
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+
+
 def ts(value: datetime | None) -> float | None:
     return value.timestamp() if value is not None else None
 
@@ -261,6 +281,7 @@ class Store:
             self._insert = postgresql.insert
         try:
             metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
             with self.engine.begin() as conn:
                 conn.execute(self._insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)).on_conflict_do_nothing())
         except OperationalError as exc:

@@ -101,4 +101,3 @@ def test_check_command_exit_codes(tmp_path: Path) -> None:
     bad = seedwatch("check", "--config", str(_write(tmp_path, GOOD.replace('"30m"', '"10 minutes"'))))
     assert bad.returncode == 2
     assert 'feeds[1].interval: "10 minutes" is not a duration like "10m"' in bad.stderr
-

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from monitor.lexicon import catalogue
+from monitor.lexicon import catalogue, catalogue_matcher
 from monitor.textmatch import Matcher, tokenize
 from monitor.types import ConceptGroup, Fact, FeedItem, Match, MatchedTerm, TopicProfile
 
@@ -53,6 +53,8 @@ def _shared_matcher(tuned: tuple[tuple[str, str, tuple[str, ...]], ...]) -> Matc
     """One index for every profile with the same alias overrides (usually none): the whole
     catalogue, so the longest form wins ("nuclear weapons" is `nuclear`, not `weapons`);
     hits on groups outside a profile are ignored by that profile."""
+    if not tuned:
+        return catalogue_matcher()  # the same index the seeds were read with: build it once
     cat = catalogue()
     names = {name for name, _, _ in tuned}
     others = [(g.name, g.kind, g.aliases) for g in cat.groups.values() if g.name not in names]

@@ -21,7 +21,7 @@ RECENT_TEXTS = 256
 TOKEN_CACHE = 100_000
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=RECENT_TEXTS)
 def tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(original tokens, lower-cased tokens) of a text; cached because every seed scores the same item."""
     text = unicodedata.normalize("NFKC", text)

@@ -58,9 +58,10 @@ class App:
     parser: ParsePool | None = None
 
     @classmethod
-    def open(cls, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile]) -> "App":
-        """Open the parts; call before starting any thread (the parse workers are forked here)."""
-        workers = parse_workers()
+    def open(cls, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile], polls: bool = True) -> "App":
+        """Open the parts; call before starting any thread (the parse workers are forked here,
+        unless `polls` is false: commands that only deliver need none)."""
+        workers = parse_workers() if polls else 0
         parser = ParsePool(workers) if workers else None
         stop = threading.Event()
         store = Store(settings.state_url)

@@ -99,6 +99,13 @@ def _send_apprise(hook: WebhookConfig, payload: dict[str, Any]) -> Attempt:
     return Attempt(False, None, f"sink {hook.name}: Apprise could not deliver (see its log lines above)")
 
 
+def check_sinks(webhooks: tuple[WebhookConfig, ...]) -> None:
+    """Refuse sinks that could never deliver: an Apprise URL Apprise does not understand."""
+    for hook in webhooks:
+        if hook.format == "apprise":
+            _check_apprise_url(hook)
+
+
 def _check_apprise_url(hook: WebhookConfig) -> None:
     import apprise
 
@@ -147,9 +154,7 @@ class Deliverer:
         # Deliverer takes over its predecessor's lock, so a run in flight on the old one is waited for
         self.lock = lock or threading.Lock()
         self._ensured = False
-        for h in webhooks:
-            if h.format == "apprise":
-                _check_apprise_url(h)
+        check_sinks(webhooks)
 
     def close(self) -> None:
         self.client.close()

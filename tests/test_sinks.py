@@ -14,6 +14,7 @@ import pytest
 from monitor import sinks
 from monitor.config import validate
 from monitor.errors import ConfigError, DeliveryError
+from tests.conftest import seedwatch, write_config
 from tests.outbox import alert, deliverer, hook, queue, queue_health, store
 from tests.servers import WebhookReceiver
 
@@ -182,6 +183,13 @@ def test_an_apprise_url_it_does_not_understand_is_refused_at_start(tmp_path: Pat
     pytest.importorskip("apprise")
     with pytest.raises(DeliveryError, match='webhooks "mail": Apprise does not understand the URL "nosuchservice://x"'):
         deliverer(store(tmp_path), hook("mail", "nosuchservice://x", format="apprise"))
+
+
+def test_check_refuses_the_apprise_url_run_would_refuse(tmp_path: Path) -> None:
+    pytest.importorskip("apprise")
+    cfg = write_config(tmp_path, feeds=[], webhooks=[{"name": "mail", "format": "apprise", "url": "nosuchservice://x"}])
+    checked = seedwatch("check", "--config", str(cfg))
+    assert checked.returncode != 0 and 'webhooks "mail": Apprise does not understand the URL "nosuchservice://x"' in checked.stderr
 
 
 def test_a_secret_must_be_real_base64(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    app = App.open(*load(args.config))
+    app = App.open(*load(args.config), polls=False)
     try:
         rows = app.store.recent_alerts(args.limit, failed_only=args.failed)
         disabled = [r for r in app.deliverer.sink_rows(utcnow()).values() if r.disabled_at]
@@ -61,7 +61,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_retry(args: argparse.Namespace) -> int:
-    app = App.open(*load(getattr(args, "config", None)))
+    app = App.open(*load(getattr(args, "config", None)), polls=False)
     try:
         rows = app.store.recent_alerts(1000, alert_id=args.id)
         if not rows:

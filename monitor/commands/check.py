@@ -6,6 +6,7 @@ import argparse
 
 from monitor.app import load
 from monitor.cli import add_config_arg
+from monitor.deliver import check_sinks
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings, seeds, profiles = load(args.config)
+    check_sinks(settings.webhooks)  # the same refusal `run` would make at start
     enabled = sum(f.enabled for f in settings.feeds)
     print(f"config   {settings.path}: ok")
     print(f"state    {settings.state_url}")

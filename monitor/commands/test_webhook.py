@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    app = App.open(*load(args.config))
+    app = App.open(*load(args.config), polls=False)
     try:
         hook = app.deliverer.hooks.get(args.name)
         was_disabled = bool(hook and (row := app.deliverer.sink_rows(utcnow()).get(args.name)) and row.disabled_at)

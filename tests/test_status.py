@@ -193,6 +193,7 @@ def test_a_feed_disabled_by_410_is_enabled_again_from_the_cli(tmp_path: Path, fe
     assert json.loads(back.stdout)["status"] == "ok" and len(feed_server.hits("/moved-away")) == 2
     listed = json.loads(seedwatch("feeds", "--json", "--config", str(cfg)).stdout)
     assert listed["status"] == "ok" and listed["name"] == "Gone"
+    assert seedwatch("feeds", "--json", "--config", str(cfg)).returncode == 0
 
     unknown = seedwatch("feeds", "enable", "http://127.0.0.1:9/nope", "--config", str(cfg))
     assert unknown.returncode == 2 and "is not a configured feed" in unknown.stderr

@@ -144,7 +144,8 @@ def run_enable(args: argparse.Namespace) -> int:
         if not state.disabled:
             print(f"{args.url} is not disabled")
             return 0
-        store.save_feed_state(replace(state, disabled=False, consecutive_failures=0, failing_since=None, next_poll=utcnow()), feed.name)
+        # the person enabling it knows: no "recovered" notice will follow, and it is not shown as silent
+        store.save_feed_state(replace(state, disabled=False, consecutive_failures=0, failing_since=None, health="ok", next_poll=utcnow()), feed.name)
     finally:
         store.close()
     print(f"enabled {args.url}; {reload_hint(settings)}")

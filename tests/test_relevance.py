@@ -113,3 +113,22 @@ def test_overrides_change_the_profile(profile):
     # exclude: an excluded term vetoes an alert
     strong = item("Negeri Ginseng kirim senjata ke Ukraina", "NATO mendesak Korsel; badminton")
     assert not score(strong, tuned).alert and "excluded term" in score(strong, tuned).explanation
+
+
+@pytest.mark.parametrize(
+    "title, summary, expected",
+    [
+        # the full name below the title puts its short form in the title
+        ("Kim and Putin meet at a cosmodrome", "Kim Jong Un travelled by train to see Vladimir Putin in the Russian Far East.", True),
+        ("Spotkanie Putin-Kim na kosmodromie", "Kim Dzong Un przyjechał pociągiem do Rosji.", True),
+        # a bare first name is no one in particular
+        ("Kim and Putin meet at a cosmodrome", "The two leaders met in the Russian Far East.", False),
+        # only the first or last word of the full name, and only a capitalised title word
+        ("Putin meets jong ensemble", "Kim Jong Un's band played in Moscow.", False),
+    ],
+)
+def test_short_name_in_title_refers_to_full_name_below(profile, title, summary, expected):
+    match = score(item(title, summary), profile)
+    assert match.alert is expected, match.explanation
+    if expected:
+        assert {m.group: m.where for m in match.matched}["North Korea"] == "title"

@@ -132,3 +132,14 @@ def test_short_name_in_title_refers_to_full_name_below(profile, title, summary, 
     assert match.alert is expected, match.explanation
     if expected:
         assert {m.group: m.where for m in match.matched}["North Korea"] == "title"
+
+
+def test_a_bare_mention_continues_the_previous_fact_in_parallel(profile):
+    # "Korsel adalah kunjungan pertama dalam safari NATO di Asia. Negara berikutnya adalah Jepang."
+    # NATO's tour, next stop Japan: Japan relates to NATO as Korea does, not to Korea.
+    tours = [set(f.entities) for f in profile.facts if f.text.startswith("Diketahui")]
+    assert {"NATO", "South Korea"} <= tours[0] and "Japan" not in tours[0]
+    assert {"NATO", "Japan"} <= tours[1] and "South Korea" not in tours[1]
+    assert score(item("NATO chief visits Tokyo", "Stoltenberg meets Japanese leaders on the Asia-Pacific partnership."), profile).alert
+    assert not score(item("South Korea and Japan hold a summit", "The leaders meet in Tokyo to mend ties."), profile).alert
+    assert not score(item("US, Japan, South Korea pledge cooperation", "The allies meet over missile defence."), profile).alert

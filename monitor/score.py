@@ -96,7 +96,29 @@ def evidence(item: FeedItem, profile: TopicProfile) -> dict[str, tuple[float, Ma
             for name in hit.groups:
                 if name in names and (name not in best or best[name][0] < f):
                     best[name] = (f, MatchedTerm(name, hit.surface, where))
+    if item.title and any(m.where != "title" and " " in m.term for _, m in best.values()):
+        _short_names_in_title(item.title, matcher, names, best)
     return best
+
+
+def _short_names_in_title(title: str, matcher: Matcher, names: dict[str, ConceptGroup], best: dict[str, tuple[float, MatchedTerm]]) -> None:
+    """A name given in full below the title and shortened in it ("Kim and Putin meet" over
+    "Kim Jong Un met Vladimir Putin ...") puts that entity in the title: the first or last word of
+    the full name, capitalised, on a title word no alias claims. The full name must be in the item,
+    so a bare "Kim" or "Mark" never counts by itself."""
+    raw = tokenize(title)[0]
+    claimed = {i for hit in matcher.find(title) for i in range(hit.start, hit.start + len(tokenize(hit.surface)[0]))}
+    free = {t for i, t in enumerate(raw) if i not in claimed and t[:1].isupper() and t.isalpha()}
+    if not free:
+        return
+    for name, (_, term) in list(best.items()):
+        if term.where == "title" or names[name].kind != "entity":
+            continue
+        words = tokenize(term.term)[0]
+        if len(words) > 1:
+            short = next((w for w in (words[0], words[-1]) if w in free and len(w) > 1), None)
+            if short is not None:
+                best[name] = (PLACES[0][1], MatchedTerm(name, short, "title"))
 
 
 def score(item: FeedItem, profile: TopicProfile) -> Match:

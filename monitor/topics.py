@@ -62,6 +62,7 @@ def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicPr
     pronouns = {p for rule in cat.languages.values() for p in rule.pronouns}
     for text, boost in seed_sections(seed):
         last_actor: str | None = None
+        first_actor: str | None = None  # the first actor named by the sentence of the last fact
         previous_was_fact = False
         for sentence in _SENTENCE.split(text):
             hits = catalogue_matcher().find(sentence)
@@ -76,10 +77,15 @@ def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicPr
             if fact is not None:
                 facts.append(fact)
             elif facts and previous_was_fact and names and all(cat.groups[n].kind == "entity" for n in names):
-                # "Negara berikutnya adalah Jepang": a bare mention continues the previous fact, as its object
-                facts[-1] = replace(facts[-1], entities=tuple(dict.fromkeys(facts[-1].entities + tuple(names))))
-            previous_was_fact = fact is not None
+                # "Korsel adalah kunjungan pertama dalam safari NATO di Asia. Negara berikutnya adalah
+                # Jepang": a bare mention is an ellipsis of the previous fact with the new actor in
+                # place of that sentence's first-named one (NATO's tour, next stop Japan). The two
+                # stand in parallel: Japan is not said to deal with Korea.
+                facts.append(_parallel(facts[-1], first_actor, tuple(names)))
             actors = [n for hit in hits for n in hit.groups if cat.groups[n].kind == "entity"]
+            if fact is not None:
+                first_actor = actors[0] if actors else None
+            previous_was_fact = fact is not None
             last_actor = actors[-1] if actors else None
         for word in tokenize(text)[1]:
             term_counts[word] += boost
@@ -127,6 +133,18 @@ def _fact(names: list[str], cat: Any, weight: float, sentence: str, subject: tup
     if interactions and len(entities) >= 2 and not scene:
         return Fact("relation", entities, interactions, weight, sentence, entities)
     return None
+
+
+def _parallel(fact: Fact, replaced: str | None, names: tuple[str, ...]) -> Fact:
+    """`fact` with `names` in place of its actor `replaced` (or added, when that is unknown)."""
+    def swap(actors: tuple[str, ...]) -> tuple[str, ...]:
+        if replaced not in actors:
+            return actors
+        i = actors.index(replaced)
+        return tuple(dict.fromkeys(actors[:i] + names + actors[i + 1 :]))
+
+    entities = swap(fact.entities) if replaced in fact.entities else tuple(dict.fromkeys(fact.entities + names))
+    return replace(fact, entities=entities, anchors=swap(fact.anchors))
 
 
 def _without_common(fact: Fact, groups: dict[str, ConceptGroup]) -> Fact | None:

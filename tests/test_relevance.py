@@ -113,3 +113,33 @@ def test_overrides_change_the_profile(profile):
     # exclude: an excluded term vetoes an alert
     strong = item("Negeri Ginseng kirim senjata ke Ukraina", "NATO mendesak Korsel; badminton")
     assert not score(strong, tuned).alert and "excluded term" in score(strong, tuned).explanation
+
+
+@pytest.mark.parametrize(
+    "title, summary, expected",
+    [
+        # the full name below the title puts its short form in the title
+        ("Kim and Putin meet at a cosmodrome", "Kim Jong Un travelled by train to see Vladimir Putin in the Russian Far East.", True),
+        ("Spotkanie Putin-Kim na kosmodromie", "Kim Dzong Un przyjechał pociągiem do Rosji.", True),
+        # a bare first name is no one in particular
+        ("Kim and Putin meet at a cosmodrome", "The two leaders met in the Russian Far East.", False),
+        # only the first or last word of the full name, and only a capitalised title word
+        ("Putin meets jong ensemble", "Kim Jong Un's band played in Moscow.", False),
+    ],
+)
+def test_short_name_in_title_refers_to_full_name_below(profile, title, summary, expected):
+    match = score(item(title, summary), profile)
+    assert match.alert is expected, match.explanation
+    if expected:
+        assert {m.group: m.where for m in match.matched}["North Korea"] == "title"
+
+
+def test_a_bare_mention_continues_the_previous_fact_in_parallel(profile):
+    # "Korsel adalah kunjungan pertama dalam safari NATO di Asia. Negara berikutnya adalah Jepang."
+    # NATO's tour, next stop Japan: Japan relates to NATO as Korea does, not to Korea.
+    tours = [set(f.entities) for f in profile.facts if f.text.startswith("Diketahui")]
+    assert {"NATO", "South Korea"} <= tours[0] and "Japan" not in tours[0]
+    assert {"NATO", "Japan"} <= tours[1] and "South Korea" not in tours[1]
+    assert score(item("NATO chief visits Tokyo", "Stoltenberg meets Japanese leaders on the Asia-Pacific partnership."), profile).alert
+    assert not score(item("South Korea and Japan hold a summit", "The leaders meet in Tokyo to mend ties."), profile).alert
+    assert not score(item("US, Japan, South Korea pledge cooperation", "The allies meet over missile defence."), profile).alert

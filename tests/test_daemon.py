@@ -8,18 +8,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.conftest import start_seedwatch, write_config
+from tests.conftest import start_seedwatch, wait_until, write_config
 from tests.feeds import RELATED_ID, UNRELATED, rss
 from tests.servers import FeedServer, WebhookReceiver
 
-
-def _wait(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _stop(proc: subprocess.Popen[str]) -> tuple[int, float, str]:
@@ -39,14 +31,14 @@ def test_daemon_alerts_once_across_restart(tmp_path: Path, feed_server: FeedServ
 
     proc = start_seedwatch("run", "--config", str(cfg))
     try:
-        assert _wait(lambda: len(feed_server.hits("/news")) >= 1), "daemon never polled"
+        assert wait_until(lambda: len(feed_server.hits("/news")) >= 1), "daemon never polled"
         feed_server.set("/news", rss([RELATED_ID, *UNRELATED]), etag='"b"')
         posts = receiver.wait_for(1, timeout=30, path="/hook")
         assert len(posts) == 1
         body = json.loads(posts[0].body)
         assert body["item"]["title"] == RELATED_ID.title
         polled = len(feed_server.hits("/news"))
-        assert _wait(lambda: len(feed_server.hits("/news")) >= polled + 3), "daemon stopped polling"
+        assert wait_until(lambda: len(feed_server.hits("/news")) >= polled + 3), "daemon stopped polling"
         assert len(receiver.posts("/hook")) == 1
     finally:
         code, took, err = _stop(proc)
@@ -57,7 +49,7 @@ def test_daemon_alerts_once_across_restart(tmp_path: Path, feed_server: FeedServ
     proc = start_seedwatch("run", "--config", str(cfg))
     try:
         polled = len(feed_server.hits("/news"))
-        assert _wait(lambda: len(feed_server.hits("/news")) >= polled + 3)
+        assert wait_until(lambda: len(feed_server.hits("/news")) >= polled + 3)
         time.sleep(1.5)  # a delivery tick after the polls
         assert len(receiver.posts("/hook")) == 1
     finally:
@@ -70,7 +62,7 @@ def test_second_instance_on_same_state_is_refused(tmp_path: Path, feed_server: F
     cfg = write_config(tmp_path, feeds=[{"url": url, "interval": "1s"}])
     first = start_seedwatch("run", "--config", str(cfg))
     try:
-        assert _wait(lambda: len(feed_server.hits("/news")) >= 1)
+        assert wait_until(lambda: len(feed_server.hits("/news")) >= 1)
         second = start_seedwatch("run", "--config", str(cfg))
         _out, err = second.communicate(timeout=30)
         assert second.returncode == 3

@@ -14,12 +14,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEEDS, write_config
+from tests.conftest import ROOT, SEEDS, wait_until, write_config
 from tests.feeds import RELATED_ID, UNRELATED, Entry, rss
 from tests.servers import FeedServer, WebhookReceiver
 
@@ -59,7 +58,7 @@ class NotifyListener:
 
     def wait_for(self, field: str, timeout: float = 30.0, after: int = 0) -> bool:
         """True once a message with the line `field` arrived after the first `after` messages."""
-        return _wait(lambda: self.count(field, after) > 0, timeout)
+        return wait_until(lambda: self.count(field, after) > 0, timeout)
 
     def close(self) -> None:
         self.closed.set()
@@ -109,14 +108,6 @@ class Daemon:
         return code, time.monotonic() - started
 
 
-def _wait(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
 
 def _get(url: str) -> tuple[int, str]:
     try:
@@ -156,10 +147,10 @@ def test_run_under_a_service_manager(tmp_path: Path, feed_server: FeedServer, re
         time.sleep(2.0)
         assert notify.count("WATCHDOG=1", after=since) >= 4
 
-        assert _wait(lambda: len(feed_server.hits("/a")) >= 1)
+        assert wait_until(lambda: len(feed_server.hits("/a")) >= 1)
         status, body = _get(base + "/healthz")
         assert status == 200 and json.loads(body)["store"] == "ok"
-        assert _wait(lambda: _metric(_get(base + "/metrics")[1], 'seedwatch_polls_total{status="ok"}') >= 1)
+        assert wait_until(lambda: _metric(_get(base + "/metrics")[1], 'seedwatch_polls_total{status="ok"}') >= 1)
         metrics = _get(base + "/metrics")[1]
         assert _metric(metrics, "seedwatch_items_seen_total") == 2
         assert "seedwatch_poll_duration_seconds_bucket" in metrics and _metric(metrics, "seedwatch_outbox_depth") == 0
@@ -172,7 +163,7 @@ def test_run_under_a_service_manager(tmp_path: Path, feed_server: FeedServer, re
         daemon.proc.send_signal(signal.SIGHUP)
         assert daemon.wait_log(r"INFO reloaded .*added=1 removed=0", start=mark), daemon.log[mark:]
         assert notify.wait_for("RELOADING=1", after=since) and notify.wait_for("READY=1", after=since)
-        assert _wait(lambda: len(feed_server.hits("/b")) >= 2), "the added feed was never polled"
+        assert wait_until(lambda: len(feed_server.hits("/b")) >= 2), "the added feed was never polled"
         feed_server.set("/a", rss([RELATED_ID, *UNRELATED]), etag='"a2"')
         assert len(receiver.wait_for(1, timeout=30, path="/hook")) == 1, "the added webhook got no alert"
 
@@ -183,7 +174,7 @@ def test_run_under_a_service_manager(tmp_path: Path, feed_server: FeedServer, re
         rejected = daemon.wait_log(r"ERROR reload rejected.*", start=mark)
         assert rejected and f"{broken}:" in rejected.group(0) and "feeds[0].interval" in rejected.group(0), daemon.log[mark:]
         hits_a, hits_b = len(feed_server.hits("/a")), len(feed_server.hits("/b"))
-        assert _wait(lambda: len(feed_server.hits("/a")) >= hits_a + 2 and len(feed_server.hits("/b")) >= hits_b + 2)
+        assert wait_until(lambda: len(feed_server.hits("/a")) >= hits_a + 2 and len(feed_server.hits("/b")) >= hits_b + 2)
         assert _get(base + "/healthz")[0] == 200
         assert 'seedwatch_reloads_total{result="rejected"} 1.0' in _get(base + "/metrics")[1]
 
@@ -195,7 +186,7 @@ def test_run_under_a_service_manager(tmp_path: Path, feed_server: FeedServer, re
         time.sleep(1.5)  # a run in flight at the reload may still finish
         hits_b = len(feed_server.hits("/b"))
         hits_a = len(feed_server.hits("/a"))
-        assert _wait(lambda: len(feed_server.hits("/a")) >= hits_a + 2)
+        assert wait_until(lambda: len(feed_server.hits("/a")) >= hits_a + 2)
         assert len(feed_server.hits("/b")) == hits_b
     finally:
         since = notify.seen()
@@ -214,7 +205,7 @@ def test_reload_rebuilds_profiles_from_changed_seeds(tmp_path: Path, feed_server
     cfg.write_text(cfg.read_text().replace(f'seeds = "{SEEDS}"', f'seeds = "{seeds}"'))
     daemon = Daemon(cfg, tmp_path, {})
     try:
-        assert _wait(lambda: len(feed_server.hits("/news")) >= 2)
+        assert wait_until(lambda: len(feed_server.hits("/news")) >= 2)
         time.sleep(1.5)  # a delivery tick
         assert receiver.posts("/hook") == []  # nothing about NATO under a bakery seed
         shutil.copy(next(SEEDS.glob("*.txt")), seeds)

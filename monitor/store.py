@@ -152,6 +152,7 @@ story_items = Table(
 
 _TOUCH_STORY = update(stories).where(stories.c.id == bindparam("sid"), stories.c.last_at < bindparam("at")).values(last_at=bindparam("at"))
 MEMBER_CACHE = 50_000  # decoded story members kept in memory (a few MB)
+IN_LIST = 500  # keys per IN (...) list
 
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
 
@@ -486,18 +487,18 @@ class Store:
         """
         active = select(stories.c.id).where(stories.c.seed_id == seed_id, stories.c.created_at >= ts(since))
         pairs = conn.execute(select(story_items.c.item_key, story_items.c.story_id).where(story_items.c.seed_id == seed_id, story_items.c.story_id.in_(active))).all()
+        if len(self._member_cache) > MEMBER_CACHE:
+            self._member_cache.clear()  # before the refill below, so this call still gets every member
         missing = [key for key, sid in pairs if (seed_id, key, sid) not in self._member_cache]
-        for start in range(0, len(missing), 500):  # bounded IN lists
+        for start in range(0, len(missing), IN_LIST):
             rows = conn.execute(
                 select(story_items, items.c.title, items.c.source, items.c.lang)
                 .join(items, items.c.key == story_items.c.item_key)
-                .where(story_items.c.seed_id == seed_id, story_items.c.item_key.in_(missing[start : start + 500]))
+                .where(story_items.c.seed_id == seed_id, story_items.c.item_key.in_(missing[start : start + IN_LIST]))
             ).mappings()
             for r in rows:
                 entry = cluster.Entry(r["item_key"], seed_id, r["title"], r["source"] or "", r["lang"], dt(r["at"]), r["score"], frozenset(json.loads(r["groups"])), cluster.unpack(r["minhash"]), r["size"], frozenset(json.loads(r["headline_groups"])))
                 self._member_cache[(seed_id, r["item_key"], r["story_id"])] = cluster.Member(entry, r["story_id"])
-        if len(self._member_cache) > MEMBER_CACHE:
-            self._member_cache.clear()  # refilled from the store on the next call
         return [m for key, sid in pairs if (m := self._member_cache.get((seed_id, key, sid))) is not None]
 
     def recent_stories(self, since: datetime, seed_id: str | None = None, limit: int = 50) -> list[StoryRow]:

@@ -84,3 +84,18 @@ def test_update_payload_carries_the_story_and_attached_items_queue_nothing(tmp_p
     late = _alert("s", "d", "NATO chief urges South Korea to send weapons to Ukraine", source="Reuters", hours=-80)
     assert len(store.commit_run(FeedState(url="x"), "f", NOW + timedelta(hours=80), [late[0]], [late[1]], rules=rules)[1]) == 1
     store.close()
+
+
+def test_copies_join_their_story_when_the_member_cache_overflows(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("monitor.store.MEMBER_CACHE", 1)  # every call finds the cache over its bound
+    store = Store(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        queued = 0
+        for n in range(4):
+            item, alert = _alert("seed", f"copy{n}", f"Outlet {n} headline on Stoltenberg in Seoul")
+            queued += len(store.commit_run(FeedState(url=f"http://feeds.example/{n}"), f"feed {n}", NOW, [item], [alert], rules=Rules())[1])
+        assert queued == 1
+        [story] = store.recent_stories(NOW - timedelta(days=3), seed_id="seed")
+        assert len(story.items) == 4
+    finally:
+        store.close()

@@ -209,8 +209,7 @@ class Daemon:
                 self._schedule_feed(current, state.next_poll or utcnow() + timedelta(seconds=self.app.settings.feed_interval(current)))
 
     def _deliver(self) -> None:
-        report = self.app.deliverer.run_once(utcnow())
-        self.metrics.record_delivery(report.sent, report.failed, report.dead, report.held, report.digests)
+        self.metrics.record_delivery(self.app.deliverer.run_once(utcnow()))
 
     def _heartbeat(self) -> None:
         """Runs from the scheduler loop: if the loop hangs, systemd's watchdog and /healthz notice."""

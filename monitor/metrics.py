@@ -7,6 +7,7 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from monitor.deliver import DeliveryReport
 from monitor.types import FeedState, RunReport
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -44,12 +45,13 @@ class Metrics:
         if report.status == "error":
             self.fetch_errors.labels((state.last_error_kind if state else None) or "unknown").inc()
 
-    def record_delivery(self, sent: int, failed: int, dead: int, held: int = 0, digests: int = 0) -> None:
-        self.alerts_sent.inc(sent)
-        self.alerts_failed.inc(failed)
-        self.alerts_dead.inc(dead)
-        self.alerts_held.inc(held)
-        self.digests.inc(digests)
+    def record_delivery(self, report: DeliveryReport) -> None:
+        """Count one delivery run."""
+        self.alerts_sent.inc(report.sent)
+        self.alerts_failed.inc(report.failed)
+        self.alerts_dead.inc(report.dead)
+        self.alerts_held.inc(report.held)
+        self.digests.inc(report.digests)
 
     def watch_outbox(self, depth: Callable[[], float]) -> None:
         """Read the outbox depth from the store at scrape time, so it is never stale."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -101,3 +102,15 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def stop_seedwatch(proc: subprocess.Popen[str], timeout: float = 15.0) -> tuple[int, float, str]:
+    """SIGTERM a `seedwatch` subprocess: (exit code, seconds it took, its stderr); killed after `timeout`."""
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _out, err = proc.communicate()
+    return proc.returncode, time.monotonic() - started, err

@@ -13,6 +13,7 @@ from monitor.fetch import Fetcher
 from monitor.netguard import Guard
 from monitor.pipeline import Deps
 from monitor.store import Store
+from monitor.types import FeedState, Fetched, FetchFailed
 from tests.conftest import SEEDS, _toml
 
 T0 = datetime(2026, 1, 30, 10, 0, tzinfo=timezone.utc)
@@ -35,6 +36,13 @@ def config_file(tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor
     path = tmp / "seedwatch.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def fetch_once(fetcher: Fetcher, url: str) -> Fetched | FetchFailed:
+    """One fetch of `url` from a fresh feed state; a 304 here would be a test bug."""
+    result = fetcher.fetch(url, FeedState(url))
+    assert isinstance(result, (Fetched, FetchFailed))
+    return result
 
 
 class Kit:

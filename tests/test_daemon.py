@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import time
 from pathlib import Path
 
-from tests.conftest import start_seedwatch, wait_until, write_config
+from tests.conftest import start_seedwatch, stop_seedwatch, wait_until, write_config
 from tests.feeds import RELATED_ID, UNRELATED, rss
 from tests.servers import FeedServer, WebhookReceiver
 
 
-
-def _stop(proc: subprocess.Popen[str]) -> tuple[int, float, str]:
-    started = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
-    try:
-        _out, err = proc.communicate(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _out, err = proc.communicate()
-    return proc.returncode, time.monotonic() - started, err
 
 
 def test_daemon_alerts_once_across_restart(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
@@ -41,7 +29,7 @@ def test_daemon_alerts_once_across_restart(tmp_path: Path, feed_server: FeedServ
         assert wait_until(lambda: len(feed_server.hits("/news")) >= polled + 3), "daemon stopped polling"
         assert len(receiver.posts("/hook")) == 1
     finally:
-        code, took, err = _stop(proc)
+        code, took, err = stop_seedwatch(proc)
     assert code == 0, err
     assert took < 10
     assert "feed run" in err and "status=" in err
@@ -53,7 +41,7 @@ def test_daemon_alerts_once_across_restart(tmp_path: Path, feed_server: FeedServ
         time.sleep(1.5)  # a delivery tick after the polls
         assert len(receiver.posts("/hook")) == 1
     finally:
-        code, _took, err = _stop(proc)
+        code, _took, err = stop_seedwatch(proc)
     assert code == 0, err
 
 
@@ -68,4 +56,4 @@ def test_second_instance_on_same_state_is_refused(tmp_path: Path, feed_server: F
         assert second.returncode == 3
         assert "already in use by seedwatch" in err and "one instance per state file" in err
     finally:
-        _stop(first)
+        stop_seedwatch(first)

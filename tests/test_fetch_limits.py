@@ -14,10 +14,10 @@ import pytest
 from monitor.config import FetchSection
 from monitor.fetch import Fetcher
 from monitor.netguard import Guard
-from monitor.types import FeedState, Fetched, FetchFailed
+from monitor.types import Fetched, FetchFailed
 from tests.conftest import seedwatch
 from tests.feeds import UNRELATED, Entry, rss
-from tests.fetchkit import config_file
+from tests.fetchkit import config_file, fetch_once
 from tests.servers import FeedServer, endless, gzip_bomb, gzip_bomb_body, silence, trickle
 
 BODY = rss(UNRELATED).encode()
@@ -30,11 +30,6 @@ def fetcher() -> Iterator[Fetcher]:
     f.close()
 
 
-def get(fetcher: Fetcher, url: str) -> Fetched | FetchFailed:
-    result = fetcher.fetch(url, FeedState(url))
-    assert isinstance(result, (Fetched, FetchFailed))
-    return result
-
 
 def test_gzip_and_deflate_bodies_are_inflated(feed_server: FeedServer, fetcher: Fetcher) -> None:
     gz = feed_server.set("/gz", gzip.compress(BODY), headers={"Content-Encoding": "gzip"})
@@ -42,7 +37,7 @@ def test_gzip_and_deflate_bodies_are_inflated(feed_server: FeedServer, fetcher: 
     deflate = feed_server.set("/deflate", raw.compress(BODY) + raw.flush(), headers={"Content-Encoding": "deflate"})
     wrapped = feed_server.set("/zlib", zlib.compress(BODY), headers={"Content-Encoding": "deflate"})
     for url in (gz, deflate, wrapped):
-        result = get(fetcher, url)
+        result = fetch_once(fetcher, url)
         assert isinstance(result, Fetched) and result.body == BODY, url
 
 
@@ -52,7 +47,7 @@ def test_gzip_bomb_stops_at_the_cap_in_bounded_memory(feed_server: FeedServer, f
     url = feed_server.set("/bomb", handler=gzip_bomb)
     tracemalloc.start()
     try:
-        result = get(fetcher, url)
+        result = fetch_once(fetcher, url)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -63,32 +58,32 @@ def test_gzip_bomb_stops_at_the_cap_in_bounded_memory(feed_server: FeedServer, f
 
 def test_unknown_content_encoding_is_a_clear_error(feed_server: FeedServer, fetcher: Fetcher) -> None:
     url = feed_server.set("/br", b"\x00\x01", headers={"Content-Encoding": "br"})
-    result = get(fetcher, url)
+    result = fetch_once(fetcher, url)
     assert isinstance(result, FetchFailed) and result.kind == "encoding" and "'br'" in result.message
 
 
 def test_endless_body_without_length_stops_at_the_cap(feed_server: FeedServer, fetcher: Fetcher) -> None:
     url = feed_server.set("/endless", handler=endless)
-    result = get(fetcher, url)
+    result = fetch_once(fetcher, url)
     assert isinstance(result, FetchFailed) and result.kind == "too_large"
 
 
 def test_declared_length_over_the_cap_is_refused_before_reading(feed_server: FeedServer, fetcher: Fetcher) -> None:
     url = feed_server.set("/big", b"x" * (2**20 + 1))
-    result = get(fetcher, url)
+    result = fetch_once(fetcher, url)
     assert isinstance(result, FetchFailed) and result.kind == "too_large"
 
 
 def test_one_byte_per_second_trickle_hits_the_total_deadline(feed_server: FeedServer, fetcher: Fetcher) -> None:
     url = feed_server.set("/trickle", handler=trickle(BODY, every=1.0))
-    result = get(fetcher, url)
+    result = fetch_once(fetcher, url)
     assert isinstance(result, FetchFailed) and result.kind == "timeout"
     assert "within 2 s" in result.message
 
 
 def test_accept_then_silence_times_out(feed_server: FeedServer, fetcher: Fetcher) -> None:
     url = feed_server.set("/silent", handler=silence)
-    result = get(fetcher, url)
+    result = fetch_once(fetcher, url)
     assert isinstance(result, FetchFailed) and result.kind == "timeout"
 
 

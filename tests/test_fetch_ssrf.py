@@ -13,10 +13,10 @@ import pytest
 from monitor.config import FetchSection
 from monitor.fetch import Fetcher
 from monitor.netguard import Guard, blocked_reason, guarded_client, refusal
-from monitor.types import FeedState, Fetched, FetchFailed
+from monitor.types import Fetched, FetchFailed
 from tests.conftest import seedwatch
 from tests.feeds import UNRELATED, rss
-from tests.fetchkit import config_file
+from tests.fetchkit import config_file, fetch_once
 from tests.servers import FeedServer, WebhookReceiver
 
 BODY = rss(UNRELATED)
@@ -32,11 +32,6 @@ def guarded() -> Iterator[Fetcher]:
     yield f
     f.close()
 
-
-def fetch(f: Fetcher, url: str) -> Fetched | FetchFailed:
-    result = f.fetch(url, FeedState(url))
-    assert isinstance(result, (Fetched, FetchFailed))
-    return result
 
 
 @pytest.mark.parametrize(
@@ -69,14 +64,14 @@ def test_public_addresses_pass(address: str) -> None:
 def test_loopback_feed_is_refused_and_never_reached(feed_server: FeedServer, guarded: Fetcher) -> None:
     feed_server.set("/feed", BODY)
     for url in (feed_server.url("/feed"), f"http://[::ffff:127.0.0.1]:{feed_server.port}/feed", f"http://localhost:{feed_server.port}/feed"):
-        result = fetch(guarded, url)
+        result = fetch_once(guarded, url)
         assert isinstance(result, FetchFailed) and result.kind == "blocked", url
         assert "loopback" in result.message and "monitor.allow_hosts" in result.message
     assert feed_server.hits("/feed") == []
 
 
 def test_metadata_address_is_refused_before_any_connection(guarded: Fetcher) -> None:
-    result = fetch(guarded, "http://169.254.169.254/latest/meta-data/")
+    result = fetch_once(guarded, "http://169.254.169.254/latest/meta-data/")
     assert isinstance(result, FetchFailed) and result.kind == "blocked" and "link-local" in result.message
 
 
@@ -85,7 +80,7 @@ def test_allowed_host_redirecting_to_a_private_address_is_refused(feed_server: F
     start = feed_server.set("/feed", status=302, headers={"Location": f"http://localhost:{feed_server.port}/secret"})
     f = fetcher_with(Guard(allow_hosts=frozenset({"127.0.0.1"})))
     try:
-        result = fetch(f, start)
+        result = fetch_once(f, start)
     finally:
         f.close()
     assert isinstance(result, FetchFailed) and result.kind == "blocked" and "localhost" in result.message
@@ -98,7 +93,7 @@ def test_allow_hosts_and_allow_private_networks_open_the_guard(feed_server: Feed
     for guard in (Guard(allow_hosts=frozenset({"127.0.0.1"})), Guard(allow_private=True)):
         f = fetcher_with(guard)
         try:
-            assert isinstance(fetch(f, url), Fetched)
+            assert isinstance(fetch_once(f, url), Fetched)
         finally:
             f.close()
     assert len(feed_server.hits("/feed")) == 2

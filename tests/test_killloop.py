@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import random
-import signal
-import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from monitor.store import Store
-from tests.conftest import start_seedwatch, write_config
+from tests.conftest import start_seedwatch, stop_seedwatch, write_config
 from tests.feeds import UNRELATED, Entry, rss
 from tests.outbox import SECRET
 from tests.servers import FeedServer, WebhookReceiver
@@ -47,15 +45,6 @@ def entry(n: int) -> Entry:
     summary = f"{title}, terkait invasi Rusia ke Ukraina dan peran NATO. {actor_en} {act_en} {place_en} (report {n})."
     return Entry(title, summary, f"http://news.example.org/{n}/nato-korsel-senjata", guid=f"urn:killloop:{n}")
 
-
-def _terminate(proc: subprocess.Popen[str]) -> str:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        _out, err = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _out, err = proc.communicate()
-    return err
 
 
 @pytest.mark.slow
@@ -99,7 +88,7 @@ def test_kill9_loop_loses_no_alert(tmp_path: Path, feed_server: FeedServer, rece
         alert_ids = {r.id for r in store.recent_alerts(10_000)}
         counts = store.counts()
     finally:
-        err = _terminate(proc)
+        _code, _took, err = stop_seedwatch(proc, timeout=20)
         store.close()
 
     posts = receiver.posts("/hook")

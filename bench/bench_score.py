@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.score import score  # noqa: E402
-from monitor.seeds import load_seeds  # noqa: E402
-from monitor.topics import build_profile  # noqa: E402
+from monitor.relevance.score import score  # noqa: E402
+from monitor.relevance.seeds import load_seeds  # noqa: E402
+from monitor.relevance.topics import build_profile  # noqa: E402
 from monitor.types import FeedItem  # noqa: E402
 
 

@@ -1,7 +1,7 @@
 """Acceptance replay for stories: alerts on ../shared/corpus for the first seed, without and with clustering.
 
 Scores every corpus item against the seed's profile, then feeds the alerting items in
-published-time order through the real store path (`Store.commit_run` with story rules,
+published-time order through the real store path (`monitor.pipeline.commit` with story rules,
 one SQLite transaction per item, as a feed run would) and prints the counts, timings and
 the largest clusters with their titles, sources and join reasons.
 
@@ -23,10 +23,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.alerts import make_alert, payload  # noqa: E402
-from monitor.app import load  # noqa: E402
-from monitor.pipeline import story_rules  # noqa: E402
-from monitor.score import score  # noqa: E402
+from monitor import wire  # noqa: E402
+from monitor.delivery.alerts import make_alert  # noqa: E402
+from monitor.pipeline import (  # noqa: E402
+    StoryMembers,
+    commit,
+    story_rules,  # noqa: E402
+)
+from monitor.relevance.score import score  # noqa: E402
+from monitor.service.app import load  # noqa: E402
 from monitor.store import Store  # noqa: E402
 from monitor.types import FeedItem, FeedState  # noqa: E402
 
@@ -86,12 +91,12 @@ def main() -> int:
     print(f"scored {len(items)} items in {scoring:.2f} s ({len(items) / scoring:.0f} items/s)")
 
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(f"sqlite:///{tmp}/bench.db")
+        store, members = Store(f"sqlite:///{tmp}/bench.db"), StoryMembers()
         started = time.perf_counter()
         queued = 0
         for item, match in alerting:
             alert = make_alert(item, match, profile, item.published, "bench")
-            _, alerts = store.commit_run(FeedState(url=item.feed_url), "bench", item.published, [item], [(alert, payload(alert), ["bench"])], rules=rules)
+            _, alerts = commit(store, members, FeedState(url=item.feed_url), "bench", item.published, [item], [(alert, wire.alert(alert), ["bench"])], rules=rules)
             queued += len(alerts)
         placing = time.perf_counter() - started
         stories = store.recent_stories(datetime(1970, 1, 2, tzinfo=timezone.utc), profile.seed_id, limit=1_000_000)

@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import measure  # noqa: E402
-from measure import seedwatch_config  # noqa: E402
 from feedserver import ServerProcess  # noqa: E402
+from measure import seedwatch_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -126,7 +126,6 @@ def parse_floor_child(feeds: int, items: int) -> None:
     import io
 
     import feedparser
-
     from feedserver import Feeds
 
     docs = [body for body, _, _ in Feeds(feeds, items).docs]
@@ -139,7 +138,7 @@ def parse_floor_child(feeds: int, items: int) -> None:
 def inprocess_child(config: str, cycles: int) -> None:
     """A cold then `cycles` warm poll_all() inside one running App, as the daemon holds it."""
     sys.path.insert(0, str(ROOT))
-    from monitor.app import App, load
+    from monitor.service.app import App, load
 
     app = App.open(*load(config))
     try:
@@ -169,7 +168,7 @@ for module in sys.argv[1:]:
 rows.append(["total", rss(), sum(r[2] for r in rows)])
 print(json.dumps(rows))
 """
-IMPORT_ORDER = ("pydantic", "sqlalchemy", "sqlalchemy.dialects.postgresql", "httpx", "feedparser", "bs4", "lxml.etree", "wordfreq", "babel", "apscheduler.schedulers.background", "standardwebhooks", "monitor.cli", "monitor.app", "monitor.daemon")
+IMPORT_ORDER = ("pydantic", "sqlalchemy", "sqlalchemy.dialects.postgresql", "httpx", "feedparser", "bs4", "lxml.etree", "wordfreq", "babel", "apscheduler.schedulers.background", "standardwebhooks", "monitor.cli", "monitor.service.app", "monitor.service.daemon")
 
 
 def child_json(args: list[str], env: dict[str, str] | None = None) -> object:

@@ -9,7 +9,7 @@ import sys
 
 from monitor import __version__
 from monitor.errors import SeedwatchError
-from monitor.logsetup import setup_logging
+from monitor.service.logsetup import setup_logging
 
 COMMANDS = ("check", "once", "run", "status", "feeds", "import-opml", "seeds", "explain", "replay", "stories", "alerts", "test-webhook")
 

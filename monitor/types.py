@@ -15,8 +15,6 @@ class Seed:
     title: str
     text: str
     lang: str | None = None
-    url: str | None = None
-    date: str | None = None
     path: str | None = None
 
 
@@ -90,6 +88,9 @@ class FeedItem:
     source: str
     lang: str | None = None
     text: str = ""
+    # The link in canonical form (monitor.ingest.clean): the same article reached through
+    # several feeds or with tracking parameters is one item. None when there is no usable link.
+    canonical_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,19 @@ class Alert:
     matched: tuple[MatchedTerm, ...]
     created_at: datetime
     feed_name: str = ""
+
+
+@dataclass(frozen=True)
+class StoryDecision:
+    """Where an alerting item goes among its seed's stories, whether it alerts, and why."""
+
+    story_id: str
+    new_story: bool
+    alert: bool
+    update: bool
+    reason: str
+    items: int = 1
+    sources: tuple[str, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)

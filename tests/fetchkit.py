@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from monitor.app import load
 from monitor.config import FeedConfig
-from monitor.fetch import Fetcher
-from monitor.netguard import Guard
+from monitor.ingest.fetch import Fetcher
+from monitor.ingest.netguard import Guard
 from monitor.pipeline import Deps
+from monitor.service.app import load
 from monitor.store import Store
 from monitor.types import FeedState, Fetched, FetchFailed
 from tests.conftest import SEEDS, _toml

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import datetime
 from pathlib import Path
@@ -10,11 +9,12 @@ from typing import Any
 
 import httpx
 
-from monitor import feedhealth
-from monitor.alerts import make_alert, payload
+from monitor import wire
 from monitor.config import WebhookConfig
-from monitor.deliver import Deliverer
-from monitor.store import Store, alerts, deliveries
+from monitor.delivery.alerts import make_alert
+from monitor.delivery.deliver import Deliverer
+from monitor.pipeline import StoryMembers, commit
+from monitor.store import Store
 from monitor.types import Alert, FeedItem, FeedState, Match, TopicProfile
 
 FEED = "http://feeds.example.org/antara"
@@ -50,7 +50,7 @@ def alert(n: int, now: datetime, title: str | None = None, url: str | None = Non
 
 def queue(st: Store, a: Alert, sinks: list[str], body: dict[str, Any] | None = None) -> str:
     """Commit the alert's item, the alert and its outbox rows in one run, as the pipeline does."""
-    st.commit_run(FeedState(url=FEED), "Antara: Dunia", a.created_at, [a.item], [(a, body or payload(a), sinks)])
+    commit(st, StoryMembers(), FeedState(url=FEED), "Antara: Dunia", a.created_at, [a.item], [(a, body or wire.alert(a), sinks)])
     return a.id
 
 
@@ -58,11 +58,8 @@ def queue_health(st: Store, now: datetime, sinks: list[str], status: str = "fail
     """A feed-health event as the fetching side queues it: an outbox row about no item, seed_id ''."""
     failing = status == "failing"
     state = FeedState(FEED, last_error="HTTP 503 from the server" if failing else None, last_error_kind="http" if failing else None, consecutive_failures=9 if failing else 0)
-    body = feedhealth.notice(state, "Antara: Dunia", status, "failing" if failing else None, now)
-    with st.engine.begin() as conn:
-        conn.execute(alerts.insert().values(id=body["id"], seed_id="", item_key="", score=0.0, payload=json.dumps(body), created_at=now.timestamp()))
-        for sink in sinks:
-            conn.execute(deliveries.insert().values(alert_id=body["id"], sink=sink, status="pending", attempts=0, next_attempt=now.timestamp(), updated_at=now.timestamp()))
+    body = wire.feed_health(state, "Antara: Dunia", status, "failing" if failing else None, now)
+    st.queue_notice((body, sinks, now))
     return body["id"]
 
 

@@ -6,8 +6,10 @@ import random
 from dataclasses import replace
 from datetime import timedelta
 
-from monitor import cachecontrol, feedhealth
-from monitor.feedhealth import HealthPolicy
+from monitor import wire
+from monitor.headers import retry_after
+from monitor.ingest import cachecontrol, feedhealth
+from monitor.ingest.feedhealth import HealthPolicy
 from monitor.types import FeedState
 from tests.fetchkit import T0
 
@@ -32,9 +34,9 @@ def test_expires_is_a_hint_when_there_is_no_max_age() -> None:
 
 
 def test_retry_after_seconds_and_date() -> None:
-    assert cachecontrol.retry_after({"Retry-After": "120"}, T0) == 120
-    assert cachecontrol.retry_after({"retry-after": "Fri, 30 Jan 2026 10:30:00 GMT"}, T0) == 1800
-    assert cachecontrol.retry_after({}, T0) is None
+    assert retry_after({"Retry-After": "120"}, T0) == 120
+    assert retry_after({"retry-after": "Fri, 30 Jan 2026 10:30:00 GMT"}, T0) == 1800
+    assert retry_after({}, T0) is None
 
 
 def test_backoff_grows_with_jitter_up_to_the_cap() -> None:
@@ -97,7 +99,7 @@ def test_gone_is_failing_at_once_and_silence_counts() -> None:
 
 def test_notice_payload_shape() -> None:
     state = replace(FeedState("http://f/"), consecutive_failures=4, failing_since=T0, last_error="boom", last_error_kind="http")
-    body = feedhealth.notice(state, "Feed F", "failing", "failing", T0 + timedelta(days=1))
+    body = wire.feed_health(state, "Feed F", "failing", "failing", T0 + timedelta(days=1))
     assert body["type"] == "seedwatch.feed_health" and body["id"].startswith("feed_")
     assert body["feed"] == {"url": "http://f/", "name": "Feed F", "fetch_url": None}
     assert (body["status"], body["consecutive_failures"], body["last_error"]) == ("failing", 4, "boom")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from monitor import cluster
-from monitor.cluster import Decision, Entry, Member, Rules
+from monitor.stories import cluster
+from monitor.stories.cluster import Entry, Member, Rules
+from monitor.types import StoryDecision as Decision
 
 T0 = datetime(2023, 1, 30, 6, 0, tzinfo=timezone.utc)
 SEED = "seed-1"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from standardwebhooks import Webhook
 
-from monitor.alerts import payload
-from monitor.deliver import RETRY_SCHEDULE, Deliverer, next_attempt
+from monitor.delivery.deliver import RETRY_SCHEDULE, Deliverer, next_attempt
+from monitor.wire import alert as payload
 from tests.outbox import SECRET, alert, deliverer, hook, queue, statuses, store
 from tests.servers import WebhookReceiver
 

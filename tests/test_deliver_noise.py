@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from monitor.alerts import payload
-from monitor.digest import Policy, digest_due, in_quiet_hours, next_digest, parse_quiet_hours, route, zone
+from monitor.config import parse_quiet_hours, zone
+from monitor.delivery.digest import (
+    Policy,
+    digest_due,
+    in_quiet_hours,
+    next_digest,
+    route,
+)
+from monitor.wire import alert as payload
 from tests.outbox import alert, deliverer, hook, queue, queue_health, statuses, store
 from tests.servers import WebhookReceiver
 
@@ -137,8 +144,8 @@ def test_filters_and_routing_are_pure_decisions() -> None:
 
 
 def test_the_daemon_schedules_a_digest_job_per_digest_sink(tmp_path: Path) -> None:
-    from monitor.app import App, load
-    from monitor.daemon import Daemon
+    from monitor.service.app import App, load
+    from monitor.service.daemon import Daemon
     from tests.conftest import write_config
 
     cfg = write_config(tmp_path, feeds=[], webhooks=[

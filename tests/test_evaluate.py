@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from monitor.evaluate import Judged, by_language
+from monitor.relevance.evaluate import Judged, by_language
 from tests.conftest import SHARED, seedwatch, write_config
 
 ROWS = [  # lang, score, alert, grade
@@ -89,10 +89,10 @@ def test_bad_override_names_line_and_key(tmp_path):
 @pytest.mark.shared
 @pytest.mark.skipif(not (SHARED / "eval").is_dir(), reason="needs ../shared/eval")
 def test_dev_set_targets(tmp_path):
-    from monitor.score import score
-    from monitor.seeds import load_seeds
-    from monitor.topics import build_profile
     from monitor.commands.replay import read_items, read_labels, to_item
+    from monitor.relevance.score import score
+    from monitor.relevance.seeds import load_seeds
+    from monitor.relevance.topics import build_profile
     from tests.conftest import SEEDS
 
     profile = build_profile(load_seeds(SEEDS)[0], 0.5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from monitor.deliver import Deliverer
+from monitor.delivery.deliver import Deliverer
 from monitor.pipeline import run_feed
 from tests.feeds import UNRELATED, Entry, rss
 from tests.fetchkit import T0, Kit, rows

@@ -12,13 +12,20 @@ from pathlib import Path
 import pytest
 
 from monitor.config import FetchSection
-from monitor.fetch import Fetcher
-from monitor.netguard import Guard
+from monitor.ingest.fetch import Fetcher
+from monitor.ingest.netguard import Guard
 from monitor.types import Fetched, FetchFailed
 from tests.conftest import seedwatch
 from tests.feeds import UNRELATED, Entry, rss
 from tests.fetchkit import config_file, fetch_once
-from tests.servers import FeedServer, endless, gzip_bomb, gzip_bomb_body, silence, trickle
+from tests.servers import (
+    FeedServer,
+    endless,
+    gzip_bomb,
+    gzip_bomb_body,
+    silence,
+    trickle,
+)
 
 BODY = rss(UNRELATED).encode()
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from monitor.config import FetchSection
-from monitor.fetch import Fetcher
-from monitor.netguard import Guard, blocked_reason, guarded_client, refusal
+from monitor.ingest.fetch import Fetcher
+from monitor.ingest.netguard import Guard, blocked_reason, guarded_client, refusal
 from monitor.types import Fetched, FetchFailed
 from tests.conftest import seedwatch
 from tests.feeds import UNRELATED, rss

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.parse import ParseError, parse_feed
+from monitor.ingest.parse import ParseError, parse_feed
 from monitor.pipeline import run_feed
 from tests.conftest import seedwatch
 from tests.feeds import RELATED_ID, UNRELATED, rss

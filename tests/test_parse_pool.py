@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.parsepool import ParsePool
-from monitor.parse import ParseError, parse_feed
+from monitor.ingest.parse import ParseError, parse_feed
+from monitor.ingest.parsepool import ParsePool
 from tests.conftest import ROOT
 from tests.feeds import RELATED_ID, UNRELATED, atom, rss
 
@@ -54,7 +54,7 @@ def test_a_dead_worker_falls_back_to_in_process_parsing() -> None:
 
 
 def test_workers_exit_when_the_parent_is_killed(tmp_path: Path) -> None:
-    script = "from monitor.parsepool import ParsePool; import sys, time; p = ParsePool(2); print(*[w.pid for w in p._pool._processes.values()], flush=True); time.sleep(60)"
+    script = "from monitor.ingest.parsepool import ParsePool; import sys, time; p = ParsePool(2); print(*[w.pid for w in p._pool._processes.values()], flush=True); time.sleep(60)"
     parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         workers = [int(pid) for pid in parent.stdout.readline().split()]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from monitor.config import ProfileOverride
-from monitor.lexicon import catalogue_matcher
-from monitor.score import score
-from monitor.seeds import load_seeds
-from monitor.topics import build_profile
+from monitor.relevance.lexicon import catalogue_matcher
+from monitor.relevance.score import score
+from monitor.relevance.seeds import load_seeds
+from monitor.relevance.topics import build_profile
 from monitor.types import FeedItem
 from tests.conftest import SEEDS
 

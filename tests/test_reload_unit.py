@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import App, load
-from monitor.daemon import Daemon
+from monitor.service.app import App, load
+from monitor.service.daemon import Daemon
 from tests.conftest import write_config
 
 

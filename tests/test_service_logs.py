@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from monitor.notify import Notifier
+from monitor.service.notify import Notifier
 from tests.conftest import ROOT, write_config
 from tests.feeds import UNRELATED, rss
 from tests.servers import FeedServer

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import sinks
 from monitor.config import validate
+from monitor.delivery import sinks
 from monitor.errors import ConfigError, DeliveryError
 from tests.conftest import seedwatch, write_config
 from tests.outbox import alert, deliverer, hook, queue, queue_health, store

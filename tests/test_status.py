@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from monitor.commands.feeds import feed_status
-from monitor.configedit import NewFeed, add_feeds
+from monitor.config.edit import NewFeed, add_feeds
 from monitor.errors import ConfigError
-from monitor.opml import parse_opml
+from monitor.ingest.opml import parse_opml
 from monitor.types import FeedState
 from tests.conftest import seedwatch, write_config
 from tests.feeds import RELATED_ID, UNRELATED, rss

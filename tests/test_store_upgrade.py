@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
+from monitor.errors import StoreError
 from monitor.store import Store
+from monitor.store.migrations import LATEST
 from monitor.types import FeedState
 
 
@@ -26,3 +31,39 @@ def test_a_store_from_the_first_release_is_upgraded_in_place(tmp_path: Path) -> 
         assert store.feed_state("http://old.example/rss").cadence == 60.0
     finally:
         store.close()
+
+
+def test_a_new_store_records_the_latest_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    Store(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(LATEST),)
+
+
+def test_an_older_version_is_migrated_step_by_step(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    with sqlite3.connect(path) as db:  # a 0.1 store: version 1 recorded, no sinks or story tables yet
+        db.execute("CREATE TABLE meta (key VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        db.execute("CREATE TABLE feeds (url VARCHAR(2048) PRIMARY KEY, name VARCHAR(512) NOT NULL, etag VARCHAR(1024), last_modified VARCHAR(128),"
+                   " body_hash VARCHAR(64), next_poll FLOAT, last_polled FLOAT, last_success FLOAT, last_error TEXT, last_error_kind VARCHAR(64),"
+                   " consecutive_failures INTEGER NOT NULL, disabled BOOLEAN NOT NULL)")
+    store = Store(f"sqlite:///{path}")
+    try:
+        assert store.recent_stories(datetime(2020, 1, 1, tzinfo=timezone.utc)) == []  # the story tables exist now
+        assert store.sink_rows(["x"]) == {}
+    finally:
+        store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(LATEST),)
+
+
+def test_a_store_newer_than_the_code_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    Store(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(LATEST + 1),))
+    with pytest.raises(StoreError, match=rf"{path}: the state store has schema version {LATEST + 1}, newer than this seedwatch knows \({LATEST}\)"):
+        Store(f"sqlite:///{path}")
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(LATEST + 1),)

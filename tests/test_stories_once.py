@@ -6,8 +6,8 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from monitor.app import load
-from monitor.score import score
+from monitor.relevance.score import score
+from monitor.service.app import load
 from monitor.types import FeedItem
 from tests.conftest import seedwatch, write_config
 from tests.feeds import UNRELATED, Entry, rss

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.clean import canonical_url, item_key
+from monitor.ingest.clean import canonical_url, item_key
+from monitor.pipeline import StoryMembers, commit
 from monitor.store import Store
 from monitor.types import FeedItem, FeedState
 
@@ -62,9 +63,10 @@ def test_query_order_and_non_urls() -> None:
 def test_store_sees_one_article_through_two_feeds(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 's.db'}")
     now = datetime(2023, 1, 30, tzinfo=timezone.utc)
-    a = FeedItem("guid-a", "http://feed-a", "NATO chief in Seoul", ARTICLE + "?utm_source=a", "", now, "A")
-    b = FeedItem("guid-b", "http://feed-b", "NATO chief in Seoul", "https://www.google.com/amp/s/www.example.com/news/2023/01/30/nato-seoul", "", now, "B")
+    a_url, b_url = ARTICLE + "?utm_source=a", "https://www.google.com/amp/s/www.example.com/news/2023/01/30/nato-seoul"
+    a = FeedItem("guid-a", "http://feed-a", "NATO chief in Seoul", a_url, "", now, "A", canonical_url=canonical_url(a_url))
+    b = FeedItem("guid-b", "http://feed-b", "NATO chief in Seoul", b_url, "", now, "B", canonical_url=canonical_url(b_url))
     assert store.unseen([a, b]) == [a]  # within one batch
-    store.commit_run(FeedState(url="http://feed-a"), "A", now, [a], [])
+    commit(store, StoryMembers(), FeedState(url="http://feed-a"), "A", now, [a], [])
     assert store.unseen([b]) == []  # and across feeds and runs
     store.close()

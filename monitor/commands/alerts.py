@@ -8,8 +8,8 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from monitor.app import App, load, utcnow
 from monitor.cli import add_config_arg
+from monitor.service.app import App, load, utcnow
 from monitor.store import AlertRow
 
 STATUS_STYLE = {"sent": "green", "pending": "yellow", "held": "cyan", "digested": "cyan", "dead": "bold red"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from monitor.app import load
 from monitor.cli import add_config_arg
-from monitor.deliver import check_sinks
+from monitor.delivery.deliver import check_sinks
+from monitor.service.app import load
 
 
 def register(sub: argparse._SubParsersAction) -> None:

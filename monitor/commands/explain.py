@@ -7,13 +7,13 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from monitor.app import load
-from monitor.clean import html_to_text
 from monitor.cli import add_config_arg
 from monitor.errors import ConfigError
-from monitor.fetch import Fetcher
-from monitor.netguard import Guard
-from monitor.score import score
+from monitor.ingest.clean import html_to_text
+from monitor.ingest.fetch import Fetcher
+from monitor.ingest.netguard import Guard
+from monitor.relevance.score import score
+from monitor.service.app import load
 from monitor.types import FeedItem, FeedState, Fetched
 
 

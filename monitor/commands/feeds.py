@@ -10,12 +10,12 @@ from datetime import datetime
 from rich.console import Console
 from rich.table import Table
 
-from monitor.app import utcnow
 from monitor.cli import add_config_arg
 from monitor.config import Settings, find_config, load_settings
-from monitor.configedit import NewFeed, append_feeds, check_feed
-from monitor.daemon import lock_holder
+from monitor.config.edit import NewFeed, append_feeds, check_feed
 from monitor.errors import ConfigError
+from monitor.service.app import utcnow
+from monitor.service.daemon import lock_holder
 from monitor.store import Store
 from monitor.types import FeedState
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from monitor.cli import add_config_arg
 from monitor.commands.feeds import reload_hint
 from monitor.config import find_config, load_settings
-from monitor.configedit import NewFeed, append_feeds, check_feed
+from monitor.config.edit import NewFeed, append_feeds, check_feed
 from monitor.errors import ConfigError
-from monitor.opml import parse_opml
+from monitor.ingest.opml import parse_opml
 
 
 def register(sub: argparse._SubParsersAction) -> None:

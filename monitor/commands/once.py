@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from monitor.app import App, load, utcnow
 from monitor.cli import add_config_arg, apply_log_format
+from monitor.service.app import App, load, utcnow
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -2,7 +2,7 @@
 
 Output: one line per input item and seed, in input order: {"id", "seed", "score", "alert", "matched"}.
 With --labels ({"id", "grade"}): P/R/F1 at the threshold for grade 2 and grade >= 1, average
-precision, C_norm, all and per language (monitor.evaluate).
+precision, C_norm, all and per language (monitor.relevance.evaluate).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from monitor.app import load
 from monitor.cli import add_config_arg
 from monitor.errors import ConfigError
-from monitor.evaluate import PRF, Judged, Metrics, by_language
-from monitor.score import score
+from monitor.relevance.evaluate import PRF, Judged, Metrics, by_language
+from monitor.relevance.score import score
+from monitor.service.app import load
 from monitor.types import FeedItem
 
 PROGRESS_MIN = 2000  # show a progress bar on stderr for inputs longer than this

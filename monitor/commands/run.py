@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from monitor.app import App, load
 from monitor.cli import add_config_arg, apply_log_format
-from monitor.daemon import Daemon
+from monitor.service.app import App, load
+from monitor.service.daemon import Daemon
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,9 +7,9 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
-from monitor.app import load
 from monitor.cli import add_config_arg
 from monitor.errors import ConfigError
+from monitor.service.app import load
 from monitor.types import TopicProfile
 
 MAX_ALIASES = 12

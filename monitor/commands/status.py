@@ -12,11 +12,11 @@ from datetime import datetime
 from rich.console import Console
 from rich.table import Table
 
-from monitor.app import utcnow
 from monitor.cli import add_config_arg
 from monitor.commands.feeds import STYLE, FeedRow, ago, feed_rows, feeds_table
 from monitor.config import Settings, find_config, load_settings
-from monitor.daemon import lock_holder
+from monitor.service.app import utcnow
+from monitor.service.daemon import lock_holder
 from monitor.store import AlertRow, Store
 
 SHOW = 10  # rows per table

@@ -6,9 +6,9 @@ import argparse
 import json
 from datetime import timedelta
 
-from monitor.app import utcnow
 from monitor.cli import add_config_arg
 from monitor.config import find_config, load_settings, parse_duration
+from monitor.service.app import utcnow
 from monitor.store import Store, StoryRow
 
 

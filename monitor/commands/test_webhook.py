@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from monitor.app import App, load, utcnow
 from monitor.cli import add_config_arg
+from monitor.service.app import App, load, utcnow
 
 
 def register(sub: argparse._SubParsersAction) -> None:

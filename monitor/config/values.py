@@ -1,0 +1,101 @@
+"""Config value syntax: durations, sizes, ${VAR} interpolation, listen addresses, time zones,
+quiet hours and cron schedules. Each parser raises ValueError with a message a person can act on."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$")
+_SIZE_UNITS = {None: 1, "B": 1, "KB": 1000, "KiB": 1024, "MB": 10**6, "MiB": 2**20, "GB": 10**9, "GiB": 2**30}
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_QUIET = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+
+
+def parse_duration(value: Any) -> float:
+    """"90s", "10m", "1h30m", "2d" or a number of seconds -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration like \"10m\"")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"{value!r} is negative")
+        return float(value)
+    m = _DURATION.match(value.strip()) if isinstance(value, str) and value.strip() else None
+    if not m or not any(m.groups()):
+        raise ValueError(f"\"{value}\" is not a duration like \"10m\"")
+    d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+    return d * 86400 + h * 3600 + mi * 60 + s
+
+
+def parse_size(value: Any) -> int:
+    """"10MiB", "512KB" or a number of bytes -> bytes."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    m = _SIZE.match(str(value).strip()) if isinstance(value, str) else None
+    if not m:
+        raise ValueError(f"\"{value}\" is not a size like \"10MiB\"")
+    return int(float(m.group(1)) * _SIZE_UNITS[m.group(2)])
+
+
+def interpolate(value: str) -> str:
+    """Replace ${VAR} and ${VAR:-default} from the environment."""
+
+    def sub(m: re.Match[str]) -> str:
+        name, default = m.group(1), m.group(2)
+        if name in os.environ and os.environ[name] != "":
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise ValueError(f"environment variable {name} is not set")
+
+    return _ENV.sub(sub, value)
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """"127.0.0.1:9187", "[::1]:9187" or a bare port (on 127.0.0.1) -> (host, port)."""
+    m = re.match(r"^(?:(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+):)?(\d{1,5})$", value.strip())
+    if not m or int(m.group(2)) > 65535:
+        raise ValueError(f"\"{value}\" is not an address like \"127.0.0.1:9187\"")
+    return (m.group(1) or "127.0.0.1").strip("[]"), int(m.group(2))
+
+
+
+
+def zone(name: str) -> ZoneInfo:
+    """An IANA time zone, or ValueError naming the problem."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"\"{name}\" is not an IANA time zone like \"Europe/Berlin\"") from None
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time]:
+    """"22:00-07:00" -> (22:00, 07:00); the span may cross midnight."""
+    m = _QUIET.match(text)
+    if not m:
+        raise ValueError(f"\"{text}\" is not a span like \"22:00-07:00\"")
+    start, end = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
+    if start == end:
+        raise ValueError(f"\"{text}\" starts and ends at the same time")
+    return start, end
+
+
+def cron_trigger(expr: str, tz: ZoneInfo) -> CronTrigger:
+    """A five-field crontab expression ("0 8 * * 1-5") in `tz`, or ValueError."""
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ValueError(f"\"{expr}\" is not a five-field cron schedule like \"0 8 * * *\"")
+    minute, hour, day, month, dow = fields
+    # APScheduler 3 numbers weekdays from Monday = 0; crontab from Sunday = 0 (and 7): use names
+    dow = re.sub(r"\d+", lambda m: _WEEKDAYS[int(m[0]) % 7] if int(m[0]) <= 7 else m[0], dow)
+    try:
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=dow, timezone=tz)
+    except ValueError as exc:
+        raise ValueError(f"\"{expr}\" is not a cron schedule like \"0 8 * * *\" ({exc})") from None

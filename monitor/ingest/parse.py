@@ -1,0 +1,145 @@
+"""Feed bytes + response headers -> FeedItems, through feedparser (never given a URL)."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import feedparser
+
+from monitor.ingest.clean import canonical_url, html_to_text, item_key, strip_controls
+from monitor.types import FeedItem
+
+# feedparser's fallback (non-strict) parser expands internal entities without limit,
+# so a 110 KB "quadratic blowup" becomes gigabytes: refuse any document that declares them.
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
+_ENTITY = re.compile(rb"<!ENTITY", re.I)
+# Numeric references to surrogates or past U+10FFFF make feedparser raise (chr(), UTF-8 encode):
+# they become U+FFFD so the rest of the feed still counts.
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
+_HTML = re.compile(r"<(?:!DOCTYPE\s+html|html[\s>])", re.I)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+MAX_SUMMARY = 4000
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """What one document held: items, the feed's own title and language, polling hints."""
+
+    items: tuple[FeedItem, ...]
+    title: str
+    lang: str | None
+    ttl: float | None  # seconds, from <ttl> or sy:updatePeriod/updateFrequency
+    problem: str | None  # feedparser's bozo message when it still produced entries
+
+
+class ParseError(Exception):
+    """The body is not a usable feed; message says why."""
+
+
+_PERIOD = {"hourly": 3600, "daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400, "yearly": 365 * 86400}
+
+
+def parse_feed(body: bytes, headers: dict[str, str], feed_url: str, source: str, lang: str | None = None) -> ParsedFeed:
+    """Parse one feed document; raise ParseError when there is nothing usable."""
+    if declares_entities(body):
+        raise ParseError("document declares XML entities (refused: entity expansion attack risk)")
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(_CHAR_REF.sub(_safe_char_ref, body)),
+            response_headers={k.lower(): v for k, v in headers.items()},
+            sanitize_html=False,  # we reduce HTML to text ourselves
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # feedparser still raises on some malformed input; one feed's problem, not ours
+        raise ParseError(f"feedparser failed: {type(exc).__name__}: {exc}") from None
+    feed = parsed.get("feed", {})
+    entries = parsed.get("entries", [])
+    problem = str(parsed.get("bozo_exception", "")) or None if parsed.get("bozo") else None
+    if not entries and not parsed.get("version"):
+        raise ParseError(f"not a feed: {_describe(body, problem)} (Content-Type {_content_type(headers)!r})")
+    feed_lang = lang or _short_lang(feed.get("language"))
+    source_name = source or html_to_text(feed.get("title")) or feed_url
+    items = tuple(item for e in entries if (item := _item(e, feed_url, source_name, feed_lang)) is not None)
+    return ParsedFeed(items, html_to_text(feed.get("title")), feed_lang, _ttl(feed), problem)
+
+
+def declares_entities(body: bytes) -> bool:
+    """True when a DOCTYPE declares entities; NULs are dropped first so UTF-16/32 text is caught too."""
+    view = body.replace(b"\x00", b"") if b"\x00" in body else body
+    doctype = _DOCTYPE.search(view)
+    return bool(doctype and _ENTITY.search(view, doctype.end()))
+
+
+def _safe_char_ref(m: re.Match[bytes]) -> bytes:
+    code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+    return m.group(0) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else b"&#xFFFD;"
+
+
+def _describe(body: bytes, problem: str | None) -> str:
+    """What came instead of a feed, for the error message (an error page is the usual case)."""
+    head = body[:8192].decode("utf-8", "replace")
+    if not _HTML.search(head):
+        return f"unreadable ({problem})" if problem else "no RSS, Atom or RDF document"
+    title = _TITLE.search(head)
+    return f"an HTML page titled \"{html_to_text(title.group(1))[:80]}\"" if title else "an HTML page"
+
+
+def _content_type(headers: dict[str, str]) -> str:
+    return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+
+
+def _item(entry: Any, feed_url: str, source: str, lang: str | None) -> FeedItem | None:
+    title = html_to_text(entry.get("title"))
+    summary_html = entry.get("summary") or ""
+    content = entry.get("content") or []
+    text = html_to_text(" ".join(c.get("value", "") for c in content)) if content else ""
+    summary = html_to_text(summary_html) or text
+    if not title and not summary:
+        return None
+    link = strip_controls(entry.get("link") or "") or None
+    guid = strip_controls(entry.get("id") or "") or None
+    return FeedItem(
+        key=item_key(guid, link, title, summary),
+        feed_url=feed_url,
+        title=title,
+        url=link,
+        summary=summary[:MAX_SUMMARY],
+        published=_published(entry),
+        source=source,
+        lang=_short_lang(entry.get("language")) or lang,
+        text=text if text != summary else "",
+        canonical_url=canonical_url(link),
+    )
+
+
+def _published(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return datetime(*value[:6], tzinfo=timezone.utc)
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+def _short_lang(value: Any) -> str | None:
+    if not value or not isinstance(value, str):
+        return None
+    return value.strip().lower().replace("_", "-").split("-")[0][:8] or None
+
+
+def _ttl(feed: Any) -> float | None:
+    try:
+        if feed.get("ttl"):
+            return float(feed["ttl"]) * 60
+        period = feed.get("sy_updateperiod")
+        if period in _PERIOD:
+            return _PERIOD[period] / max(1, int(feed.get("sy_updatefrequency") or 1))
+    except (TypeError, ValueError):
+        return None
+    return None

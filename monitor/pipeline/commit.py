@@ -1,0 +1,102 @@
+"""The end of a feed run: one write transaction for its state, notices, items, stories and alerts.
+
+The story decision happens here, between the store's reads and writes: the stored members of
+the seed's open stories are read in the transaction, `monitor.stories.cluster.assign` (pure)
+decides, and the placement and the alert (when it founds a story or updates one) are written.
+Under the transaction's write lock two copies of a story arriving in parallel runs still make
+one story and one alert.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from monitor import wire
+from monitor.store import FeedRun, Notice, Store, StoryItem, StoryMember
+from monitor.stories import cluster
+from monitor.types import Alert, FeedItem, FeedState, StoryDecision
+
+# An alert ready for the outbox: the alert, its wire body and the sinks it goes to.
+Queued = tuple[Alert, dict[str, Any], Sequence[str]]
+MEMBER_CACHE = 50_000  # decoded story members kept in memory (a few MB)
+
+
+class StoryMembers:
+    """Decoded members of recent stories, kept between feed runs (members never change once written).
+
+    Only (item, story) pairs are read on each run; full rows only for members not decoded yet.
+    Used inside `Store.feed_run()`, whose lock serialises the runs of one process.
+    """
+
+    def __init__(self, bound: int = MEMBER_CACHE) -> None:
+        self.bound = bound
+        self._decoded: dict[tuple[str, str, str], cluster.Member] = {}  # (seed, item key, story)
+
+    def load(self, run: FeedRun, seed_id: str, since: datetime) -> list[cluster.Member]:
+        pairs = run.story_member_keys(seed_id, since)
+        if len(self._decoded) > self.bound:
+            self._decoded.clear()  # before the refill below, so this call still gets every member
+        missing = [key for key, sid in pairs if (seed_id, key, sid) not in self._decoded]
+        for member in run.story_members(seed_id, missing) if missing else ():
+            p = member.placed
+            self._decoded[(seed_id, p.item_key, p.story_id)] = cluster.Member(_entry(member), p.story_id)
+        return [m for key, sid in pairs if (m := self._decoded.get((seed_id, key, sid))) is not None]
+
+
+def commit(
+    store: Store,
+    members: StoryMembers,
+    state: FeedState,
+    name: str,
+    polled: datetime,
+    new_items: Iterable[FeedItem],
+    queued: Iterable[Queued],
+    notices: Sequence[Notice] = (),
+    rules: cluster.Rules | None = None,
+) -> tuple[int, list[Alert]]:
+    """Write a feed run; returns (items stored, alerts queued).
+
+    An item already stored (it raced in through another feed) is skipped with its alerts, so
+    an article never alerts twice. With `rules` (stories on) each alert first joins a story
+    and is queued only when it founds the story or is an update of it.
+    """
+    by_item: dict[str, list[Queued]] = defaultdict(list)
+    for entry in queued:
+        by_item[entry[0].item.key].append(entry)
+    stored, sent = 0, []
+    with store.feed_run() as run:
+        run.save_feed_state(state, name, polled)
+        for notice in notices:
+            run.queue_notice(notice)
+        for item in new_items:
+            if not run.insert_item(item, polled):
+                continue
+            stored += 1
+            for alert, body, sinks in by_item.get(item.key, ()):
+                if rules is not None:
+                    decision = _place(run, members, alert, polled, rules)
+                    if not decision.alert:
+                        continue
+                    body = wire.with_story(body, decision)
+                if run.queue_alert(alert, body, sinks):
+                    sent.append(alert)
+    return stored, sent
+
+
+def _place(run: FeedRun, members: StoryMembers, alert: Alert, polled: datetime, rules: cluster.Rules) -> StoryDecision:
+    entry = cluster.entry_for(alert, polled)
+    decision = cluster.assign(entry, members.load(run, alert.seed_id, entry.at - rules.window), rules)
+    placed = StoryItem(
+        alert.seed_id, entry.key, decision.story_id, entry.at, entry.score, tuple(sorted(entry.groups)), tuple(sorted(entry.headline)),
+        cluster.pack(entry.minhash), entry.size, decision.reason, alert.id if decision.alert else None, decision.update,
+    )
+    run.place_story_item(placed, alert.item.title, decision.new_story)
+    return decision
+
+
+def _entry(member: StoryMember) -> cluster.Entry:
+    p = member.placed
+    return cluster.Entry(p.item_key, p.seed_id, member.title, member.source, member.lang, p.at, p.score, frozenset(p.groups), cluster.unpack(p.minhash), p.size, frozenset(p.headline_groups))

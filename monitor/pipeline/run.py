@@ -1,0 +1,159 @@
+"""One feed run as a straight line: fetch -> parse -> dedupe -> score -> cluster -> store.
+
+Everything the run writes (feed state, new items, stories, alerts, outbox rows) is one
+transaction (monitor.pipeline.commit), so a crash at any moment leaves either the whole run
+or none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from monitor import wire
+from monitor.config import FeedConfig, Settings
+from monitor.delivery.alerts import make_alert, sinks_for
+from monitor.headers import retry_after
+from monitor.ingest import cachecontrol, feedhealth
+from monitor.ingest.fetch import Fetcher
+from monitor.ingest.parse import ParsedFeed, ParseError, parse_feed
+from monitor.pipeline.commit import Queued, StoryMembers, commit
+from monitor.relevance.score import score
+from monitor.store import Notice, Store
+from monitor.stories import cluster
+from monitor.types import (
+    FeedItem,
+    FeedState,
+    Fetched,
+    FetchFailed,
+    NotModified,
+    RunReport,
+    TopicProfile,
+)
+
+log = logging.getLogger("seedwatch.feed")
+alert_log = logging.getLogger("seedwatch.alert")
+
+
+@dataclass
+class Deps:
+    """What a feed run needs; injected so tests use real parts on loopback."""
+
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    profiles: list[TopicProfile]
+    rng: random.Random = field(default_factory=random.Random)
+    parse: Callable[..., ParsedFeed] = parse_feed  # same signature as parse_feed; App passes a process pool's
+    members: StoryMembers = field(default_factory=StoryMembers)
+
+
+def run_feed(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
+    """Poll one feed once and record the outcome; never raises for feed trouble."""
+    started = time.monotonic()
+    report = _run(feed, deps, now)
+    report = RunReport(report.feed, report.status, report.new, report.alerts, report.error, time.monotonic() - started)
+    level = logging.WARNING if report.status == "error" else logging.INFO
+    log.log(level, "feed run", extra={"kv": {"feed": feed.url, "status": report.status, "new": report.new, "alerts": report.alerts, "error": report.error, "ms": round(report.duration * 1000)}})
+    return report
+
+
+def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
+    settings, store = deps.settings, deps.store
+    state = store.feed_state(feed.url)
+    if state.disabled:
+        return RunReport(feed.url, "error", error=f"disabled after {state.last_error}; `seedwatch feeds enable {feed.url}` polls it again")
+    policy = feedhealth.HealthPolicy.from_settings(settings.fetch)
+    interval = feedhealth.poll_interval(state, settings.feed_interval(feed), policy)
+    result = deps.fetcher.fetch(feed.url, state)
+
+    if isinstance(result, FetchFailed):
+        return _failed(feed, deps, state, now, result.kind, result.message, retry_after(result.headers, now))
+
+    state = _moved(feed, state, result.permanent_url)
+    hint = cachecontrol.server_hint(result.headers, now)
+    if isinstance(result, NotModified):
+        nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint)
+        _save(feed, deps, cachecontrol.succeeded(state, now, result.headers, nxt, None), now)
+        return RunReport(feed.url, "not_modified")
+
+    assert isinstance(result, Fetched)
+    digest = cachecontrol.body_hash(result.body)
+    if digest == state.body_hash:
+        nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint)
+        _save(feed, deps, cachecontrol.succeeded(state, now, result.headers, nxt, digest), now)
+        return RunReport(feed.url, "not_modified")
+    try:
+        parsed = deps.parse(result.body, result.headers, feed.url, feed.name, feed.lang)
+    except ParseError as exc:
+        return _failed(feed, deps, state, now, "parse", f"{result.final_url}: {exc}", None)
+
+    if parsed.problem:
+        log.info("feed parsed despite errors", extra={"kv": {"feed": feed.url, "problem": parsed.problem}})
+    new_items = store.unseen(parsed.items)
+    queued = _score(new_items, feed, deps, now)
+    nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint, parsed.ttl)
+    new_state = feedhealth.learn(cachecontrol.succeeded(state, now, result.headers, nxt, digest), now, len(new_items))
+    new_state, notices = _health(feed, deps, new_state, now)
+    stored, alerts = commit(store, deps.members, new_state, feed.name, now, new_items, queued, notices, story_rules(settings) if settings.stories.enabled else None)
+    for alert in alerts:
+        alert_log.info("ALERT", extra={"kv": {"seed": alert.seed_id, "score": round(alert.score, 3), "title": alert.item.title, "url": alert.item.url, "feed": feed.url}})
+    return RunReport(feed.url, "ok", new=stored, alerts=len(alerts))
+
+
+def _moved(feed: FeedConfig, state: FeedState, permanent_url: str | None) -> FeedState:
+    """Remember where a 301/308 chain led, so the next poll goes there directly."""
+    if permanent_url is None:
+        return state
+    fetch_url = None if permanent_url == feed.url else permanent_url
+    if fetch_url != state.fetch_url:
+        log.warning("feed moved permanently; polling the new URL from now on (update the config to match)", extra={"kv": {"feed": feed.url, "from": state.fetch_url or feed.url, "to": permanent_url}})
+    return replace(state, fetch_url=fetch_url)
+
+
+def _health(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime) -> tuple[FeedState, list[Notice]]:
+    """Decide whether this run starts or ends a failing spell; queue one notice for each change."""
+    state, status, reason = feedhealth.assess(state, now, feedhealth.HealthPolicy.from_settings(deps.settings.fetch))
+    if status is None:
+        return state, []
+    level = logging.ERROR if status == "failing" else logging.INFO
+    log.log(level, "feed health", extra={"kv": {"feed": feed.url, "status": status, "reason": reason, "failures": state.consecutive_failures, "error": state.last_error}})
+    body = wire.feed_health(state, feed.name, status, reason, now)
+    return state, [(body, [hook.name for hook in deps.settings.webhooks], now)]
+
+
+def _save(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime) -> None:
+    state, notices = _health(feed, deps, state, now)
+    deps.store.save_feed_state(state, feed.name, now, notices)
+
+
+def _score(new_items: list[FeedItem], feed: FeedConfig, deps: Deps, now: datetime) -> list[Queued]:
+    max_age = deps.settings.monitor.max_age
+    out = []
+    for item in new_items:
+        if max_age and item.published and now - item.published > timedelta(seconds=max_age):
+            continue  # stored so it never alerts later, but too old to be news
+        for profile in deps.profiles:
+            match = score(item, profile)
+            if match.alert:
+                alert = make_alert(item, match, profile, now, feed.name)
+                out.append((alert, wire.alert(alert), sinks_for(alert, deps.settings.webhooks)))
+    return out
+
+
+def story_rules(settings: Settings) -> cluster.Rules:
+    s = settings.stories
+    return cluster.Rules(timedelta(seconds=s.window), s.similarity, s.update_delta, s.score_tolerance)
+
+
+def _failed(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime, kind: str, message: str, wait: float | None) -> RunReport:
+    failures = state.consecutive_failures + 1
+    nxt = cachecontrol.next_failure_poll(now, deps.settings.feed_interval(feed), failures, deps.settings.fetch.backoff_cap, deps.rng, wait)
+    _save(feed, deps, cachecontrol.failed(state, now, kind, message, nxt, disable=kind == "gone"), now)
+    if kind == "gone":
+        log.error("feed disabled: the server answered 410 Gone", extra={"kv": {"feed": feed.url}})
+    return RunReport(feed.url, "error", error=message)

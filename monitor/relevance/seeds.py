@@ -1,0 +1,66 @@
+"""Seed articles from a folder: every .txt/.md file, with an optional front-matter header.
+
+A header is a block between two `---` lines at the top with `key: value` lines
+(title, lang; date and url are accepted as notes for the reader and not used). Without one,
+the first non-empty line is the title.
+The seed id is the file's stem, stable across renames of its content.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from monitor.errors import ConfigError
+from monitor.types import Seed
+
+SEED_SUFFIXES = (".txt", ".md")
+_HEADER_KEYS = {"title", "lang", "date", "url"}
+
+
+def load_seeds(folder: Path) -> list[Seed]:
+    """All seeds in `folder`, sorted by id; ConfigError if there is none or one is unreadable."""
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: seeds folder does not exist")
+    seeds = [load_seed(p) for p in sorted(folder.iterdir()) if p.suffix in SEED_SUFFIXES and p.is_file()]
+    if not seeds:
+        raise ConfigError(f"{folder}: no seed files (*.txt, *.md)")
+    return seeds
+
+
+def load_seed(path: Path) -> Seed:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: seed is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read seed: {exc.strerror or exc}") from None
+    header, body = _split_header(raw, path)
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    if not lines:
+        raise ConfigError(f"{path}: seed has no text")
+    title = header.get("title") or lines[0]
+    return Seed(
+        id=path.stem,
+        title=title,
+        text=body.strip(),
+        lang=header.get("lang"),
+        path=str(path),
+    )
+
+
+def _split_header(raw: str, path: Path) -> tuple[dict[str, str], str]:
+    if not raw.startswith("---\n"):
+        return {}, raw
+    end = raw.find("\n---", 4)
+    if end < 0:
+        raise ConfigError(f"{path}:1: front-matter header opened with --- is never closed")
+    header: dict[str, str] = {}
+    for n, line in enumerate(raw[4:end].splitlines(), start=2):
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if not sep or key not in _HEADER_KEYS:
+            raise ConfigError(f"{path}:{n}: header line must be one of {sorted(_HEADER_KEYS)} as `key: value`")
+        header[key] = value.strip()
+    return header, raw[end + 4 :].lstrip("\n")

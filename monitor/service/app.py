@@ -1,0 +1,111 @@
+"""Wiring: config -> seeds -> profiles, store, fetcher, deliverer; shared by the CLI and the daemon."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from monitor.config import FeedConfig, Settings, find_config, load_settings
+from monitor.delivery.deliver import TIMEOUT as DELIVERY_TIMEOUT
+from monitor.delivery.deliver import Deliverer
+from monitor.errors import ConfigError
+from monitor.ingest.fetch import Fetcher
+from monitor.ingest.netguard import Guard, guarded_client
+from monitor.ingest.parse import parse_feed
+from monitor.ingest.parsepool import ParsePool, parse_workers
+from monitor.pipeline import Deps, StoryMembers, run_feed
+from monitor.relevance.seeds import load_seeds
+from monitor.relevance.topics import build_profile
+from monitor.store import Store
+from monitor.types import RunReport, Seed, TopicProfile
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def load(config: str | None) -> tuple[Settings, list[Seed], list[TopicProfile]]:
+    """Validated settings, seeds and their profiles; ConfigError on any problem."""
+    settings = load_settings(find_config(config))
+    seeds = load_seeds(settings.seeds_dir)
+    profiles = build_profiles(settings, seeds)
+    return settings, seeds, profiles
+
+
+def build_profiles(settings: Settings, seeds: list[Seed]) -> list[TopicProfile]:
+    """One profile per seed with its `[profiles."<seed id>"]` overrides; ConfigError for an unknown seed id."""
+    known = {s.id for s in seeds}
+    for seed_id in settings.profiles:
+        if seed_id not in known:
+            raise ConfigError(f"{settings.path}: profiles.{seed_id}: no seed with this id in {settings.seeds_dir} (the id is the seed file's stem)")
+    return [build_profile(seed, settings.monitor.threshold, settings.profiles.get(seed.id)) for seed in seeds]
+
+
+@dataclass
+class App:
+    """The running parts for one config; `close()` releases them."""
+
+    settings: Settings
+    seeds: list[Seed]
+    profiles: list[TopicProfile]
+    store: Store
+    fetcher: Fetcher
+    deliverer: Deliverer
+    stop: threading.Event = field(default_factory=threading.Event)
+    parser: ParsePool | None = None
+    rng: random.Random = field(default_factory=random.Random)
+    members: StoryMembers = field(default_factory=StoryMembers)
+
+    @classmethod
+    def open(cls, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile], polls: bool = True) -> "App":
+        """Open the parts; call before starting any thread (the parse workers are forked here,
+        unless `polls` is false: commands that only deliver need none)."""
+        workers = parse_workers() if polls else 0
+        parser = ParsePool(workers) if workers else None
+        stop = threading.Event()
+        store = Store(settings.state_url)
+        guard = Guard.from_settings(settings.monitor)  # webhook URLs pass the same SSRF guard as feeds
+        deliverer = Deliverer(store, settings.webhooks, client=guarded_client(guard, timeout=DELIVERY_TIMEOUT))
+        return cls(settings, seeds, profiles, store, Fetcher(settings.fetch, guard, stop=stop), deliverer, stop, parser)
+
+    @property
+    def deps(self) -> Deps:
+        """What a feed run needs, from the parts built at start (and the config of the last reload)."""
+        parse = self.parser or parse_feed
+        return Deps(self.settings, self.store, self.fetcher, self.profiles, self.rng, parse, self.members)
+
+    def reconfigure(self, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile]) -> None:
+        """Swap in a reloaded config; runs in flight finish with the one they started with."""
+        if settings.webhooks != self.settings.webhooks:
+            # the HTTP client is shared, so a delivery in flight on the old sinks is not cut off
+            self.deliverer = Deliverer(self.store, settings.webhooks, client=self.deliverer.client, rng=self.deliverer.rng, lock=self.deliverer.lock)
+        self.settings, self.seeds, self.profiles = settings, seeds, profiles
+
+    def enabled_feeds(self) -> list[FeedConfig]:
+        return [f for f in self.settings.feeds if f.enabled]
+
+    def poll_all(self) -> Iterator[RunReport]:
+        """Run every enabled feed once, concurrently; reports in config order."""
+        feeds = self.enabled_feeds()
+        deps = self.deps
+        with ThreadPoolExecutor(max_workers=self.settings.fetch.concurrency) as pool:
+            futures = [pool.submit(run_feed, feed, deps, utcnow()) for feed in feeds]
+            for future in futures:
+                yield future.result()
+
+    def close(self) -> None:
+        if self.parser is not None:
+            self.parser.close()
+        self.fetcher.close()
+        self.deliverer.close()
+        self.store.close()
+
+
+def state_path(settings: Settings) -> Path | None:
+    url = settings.state_url
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None

@@ -1,0 +1,329 @@
+"""The long-running service: APScheduler runs feed polls, delivery and maintenance.
+
+Poll timing lives in our store (FeedState.next_poll, decided by cachecontrol);
+APScheduler only executes: each feed job re-schedules itself for the time the
+run decided, so restarts resume where the store says. A heartbeat job on its own
+one-thread executor proves the scheduler loop is alive: it pings the systemd
+watchdog and is what /healthz checks. SIGHUP reloads config and seeds in place.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.config import FeedConfig, Settings
+from monitor.delivery.digest import cron_trigger, zone
+from monitor.errors import ConfigError, SeedwatchError, StoreError
+from monitor.pipeline import run_feed
+from monitor.service.app import App, load, state_path, utcnow
+from monitor.service.httpserver import Health, StatusServer
+from monitor.service.metrics import Metrics
+from monitor.service.notify import Notifier
+
+log = logging.getLogger("seedwatch.daemon")
+RESTART_FETCH_KEYS = ("timeout", "max_body", "max_redirects", "concurrency", "per_host")
+STOP_GRACE = 8.0  # seconds in-flight jobs get after SIGTERM; systemd's default stop timeout is 90 s, ours promise is 10 s
+TICK = 5.0  # heartbeat period without a systemd watchdog
+STALE_TICKS = 3  # /healthz fails after this many missed heartbeats
+
+
+def acquire_lock(app: App) -> IO[Any] | None:
+    """One instance per state file: an exclusive lock on `<state>.lock`."""
+    path = state_path(app.settings)
+    if path is None:
+        return None
+    lock_path = Path(f"{path}.lock")
+    handle = open(lock_path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreError(f"{path}: already in use by seedwatch (pid {holder}); one instance per state file") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def lock_holder(settings: Settings) -> int | None:
+    """The pid of the daemon running on this state file, or None when none is.
+
+    Probes with a shared lock released at once; a daemon starting in that
+    microsecond would be refused, which Restart=on-failure absorbs.
+    """
+    path = state_path(settings)
+    lock_path = Path(f"{path}.lock") if path else None
+    if lock_path is None or not lock_path.exists():
+        return None
+    try:
+        handle = open(lock_path)
+    except OSError:
+        return None  # e.g. the service's private state directory, unreadable to this user
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
+class Daemon:
+    """Schedules every enabled feed, the delivery job and maintenance."""
+
+    def __init__(self, app: App, notifier: Notifier | None = None, metrics: Metrics | None = None) -> None:
+        self.app = app
+        self.notify = notifier or Notifier()
+        self.metrics = metrics or Metrics()
+        self.tick_interval = self.notify.watchdog_interval or TICK
+        self.last_tick: float | None = None  # time.monotonic() of the last heartbeat
+        self.stopping = threading.Event()
+        self._reload_requested = threading.Event()
+        self._wake = threading.Event()
+        self._feeds_lock = threading.Lock()
+        self.feeds: dict[str, FeedConfig] = {}  # what is scheduled now, by URL
+        self.http: StatusServer | None = None
+        self.scheduler = BackgroundScheduler(
+            # slow feed runs can fill the default pool; the heartbeat must not wait behind them
+            executors={"default": ThreadPoolExecutor(app.settings.fetch.concurrency), "heartbeat": ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone="UTC",
+        )
+        self.busy = 0
+        self._busy_lock = threading.Lock()
+
+    def run(self) -> int:
+        lock = acquire_lock(self.app)
+        try:
+            self._install_signals()
+            self.app.deliverer.warn_disabled(utcnow())
+            self._schedule_all()
+            self._start_http()
+            self.scheduler.start()
+            log.info("started", extra={"kv": {"feeds": len(self.feeds), "seeds": len(self.app.seeds), "webhooks": len(self.app.settings.webhooks), "state": self.app.settings.state_url, "watchdog": self.notify.watchdog_interval}})
+            self.notify.ready(self._status_line())
+            while not self.stopping.is_set():
+                self._wake.wait(1.0)
+                self._wake.clear()
+                if self._reload_requested.is_set() and not self.stopping.is_set():
+                    self._reload_requested.clear()
+                    self.reload()
+            self.notify.stopping()
+            if self.http:
+                self.http.close()
+            return self._shutdown()
+        finally:
+            self.notify.close()
+            if lock:
+                lock.close()
+
+    def _install_signals(self) -> None:
+        def stop(signum: int, _frame: Any) -> None:
+            log.info("stopping", extra={"kv": {"signal": signal.Signals(signum).name}})
+            self.stopping.set()
+            self._wake.set()
+
+        def reload(_signum: int, _frame: Any) -> None:
+            # the work happens in the main loop: a signal handler must not take locks
+            self._reload_requested.set()
+            self._wake.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGHUP, reload)
+
+    def _schedule_all(self) -> None:
+        now = utcnow()
+        for feed in self.app.enabled_feeds():
+            self._add_feed(feed, now)
+        self.scheduler.add_job(self._tracked(self._deliver), "interval", seconds=self.app.settings.monitor.delivery_interval, id="deliver", next_run_time=now)
+        self.scheduler.add_job(self._tracked(self._maintain), "interval", hours=1, id="maintain")
+        self.scheduler.add_job(self._heartbeat, "interval", seconds=self.tick_interval, id="heartbeat", executor="heartbeat", next_run_time=now)
+        self.metrics.watch_outbox(self._outbox_depth)
+        self._schedule_digests()
+
+    def _schedule_digests(self) -> None:
+        """One cron job per digest sink; the delivery tick catches up on any missed while down."""
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("digest:"):
+                job.remove()
+        for hook in self.app.settings.webhooks:
+            if hook.digest:
+                trigger = cron_trigger(hook.digest, zone(hook.timezone))
+                self.scheduler.add_job(self._tracked(self._deliver), trigger, id=f"digest:{hook.name}")
+
+    def _add_feed(self, feed: FeedConfig, now: datetime) -> None:
+        """Schedule a feed at the time the store decided, or now (with a little jitter) if that has passed."""
+        state = self.app.store.feed_state(feed.url)
+        when = state.next_poll if state.next_poll and state.next_poll > now else now + timedelta(seconds=self.app.rng.uniform(0, 2))
+        with self._feeds_lock:
+            self.feeds[feed.url] = feed
+            self._schedule_feed(feed, when)
+        self.metrics.feeds.set(len(self.feeds))
+
+    def _schedule_feed(self, feed: FeedConfig, when: datetime) -> None:
+        self.scheduler.add_job(self._tracked(self._poll), "date", run_date=when, args=[feed], id=f"feed:{feed.url}", replace_existing=True)
+
+    def _tracked(self, fn: Any) -> Any:
+        def wrapper(*args: Any) -> None:
+            if self.stopping.is_set():
+                return
+            with self._busy_lock:
+                self.busy += 1
+            try:
+                fn(*args)
+            except Exception:  # a bug in one job must not kill the daemon
+                log.exception("job failed", extra={"kv": {"job": fn.__name__}})
+            finally:
+                with self._busy_lock:
+                    self.busy -= 1
+
+        wrapper.__name__ = fn.__name__
+        return wrapper
+
+    def _poll(self, feed: FeedConfig) -> None:
+        report = run_feed(feed, self.app.deps, utcnow())
+        state = self.app.store.feed_state(feed.url)
+        self.metrics.record_run(report, state)
+        if self.stopping.is_set() or state.disabled:
+            return
+        with self._feeds_lock:
+            current = self.feeds.get(feed.url)  # a reload may have changed or removed it meanwhile
+            if current is not None:
+                self._schedule_feed(current, state.next_poll or utcnow() + timedelta(seconds=self.app.settings.feed_interval(current)))
+
+    def _deliver(self) -> None:
+        self.metrics.record_delivery(self.app.deliverer.run_once(utcnow()))
+
+    def _heartbeat(self) -> None:
+        """Runs from the scheduler loop: if the loop hangs, systemd's watchdog and /healthz notice."""
+        self.last_tick = time.monotonic()
+        self.metrics.last_tick.set(time.time())
+        self.notify.watchdog()
+
+    def health(self) -> Health:
+        """Healthy when the scheduler ticked within STALE_TICKS periods and the store answers."""
+        age = None if self.last_tick is None else time.monotonic() - self.last_tick
+        fresh = age is not None and age <= STALE_TICKS * self.tick_interval
+        store_ok = self.app.store.ping()
+        detail = {"scheduler_tick_age": None if age is None else round(age, 3), "scheduler": "ok" if fresh else "stalled", "store": "ok" if store_ok else "error", "feeds": len(self.feeds)}
+        return Health(fresh and store_ok and not self.stopping.is_set(), detail)
+
+    def _outbox_depth(self) -> float:
+        try:
+            return float(self.app.store.counts()["outbox"])
+        except SQLAlchemyError:  # a scrape reports the store trouble as NaN (and /healthz as 503), not as a 500
+            return float("nan")
+
+    def _start_http(self) -> None:
+        address = self.app.settings.service.address
+        if address is None:
+            return
+        try:
+            self.http = StatusServer(*address, health=self.health, metrics=self.metrics)
+        except OSError as exc:
+            raise ConfigError(f"{self.app.settings.path}: service.listen: cannot listen on {self.app.settings.service.listen}: {exc.strerror or exc}") from None
+        self.http.start()
+        log.info("listening", extra={"kv": {"address": self.http.address, "paths": "/healthz /metrics"}})
+
+    def _status_line(self) -> str:
+        return f"watching {len(self.feeds)} feeds for {len(self.app.seeds)} seeds"
+
+    # reload -------------------------------------------------------------------
+    def reload(self) -> bool:
+        """Re-read config and seeds; apply them, or keep the running ones and log why not."""
+        self.notify.reloading()
+        old = self.app.settings
+        try:
+            settings, seeds, profiles = load(old.path)
+            _check_reloadable(old, settings)
+            self.app.reconfigure(settings, seeds, profiles)  # may refuse a sink (an apprise URL); then nothing changed
+        except SeedwatchError as exc:
+            log.error("reload rejected; still running the previous config", extra={"kv": {"error": str(exc)}})
+            self.metrics.reloads.labels("rejected").inc()
+            self.notify.ready(self._status_line())
+            return False
+        added, removed, changed = self._apply_feeds(settings)
+        if settings.monitor.delivery_interval != old.monitor.delivery_interval:
+            self.scheduler.reschedule_job("deliver", trigger="interval", seconds=settings.monitor.delivery_interval)
+        self._schedule_digests()
+        # the fetcher, its connection pool and the listener are built at start; the rest is read per run
+        later = [f"fetch.{k}" for k in RESTART_FETCH_KEYS if getattr(settings.fetch, k) != getattr(old.fetch, k)]
+        later += ["service"] if settings.service != old.service else []
+        later += [f"monitor.{k}" for k in ("log_format", "allow_private_networks", "allow_hosts") if getattr(settings.monitor, k) != getattr(old.monitor, k)]
+        log.info(
+            "reloaded",
+            extra={"kv": {"feeds": len(self.feeds), "added": added, "removed": removed, "changed": changed, "webhooks": len(settings.webhooks), "seeds": len(seeds), "restart_needed_for": ",".join(later) or None}},
+        )
+        self.metrics.reloads.labels("ok").inc()
+        self.notify.ready(self._status_line())
+        return True
+
+    def _apply_feeds(self, settings: Settings) -> tuple[int, int, int]:
+        """Schedule added feeds, drop removed ones, hand changed ones their new config."""
+        now = utcnow()
+        wanted = {f.url: f for f in settings.feeds if f.enabled}
+        with self._feeds_lock:
+            current = dict(self.feeds)
+            for url in current.keys() - wanted.keys():
+                del self.feeds[url]
+                if self.scheduler.get_job(f"feed:{url}"):
+                    self.scheduler.remove_job(f"feed:{url}")
+            changed = 0
+            for url in current.keys() & wanted.keys():
+                if self.scheduler.get_job(f"feed:{url}") is None and not self.app.store.feed_state(url).disabled:
+                    # re-enabled (`seedwatch feeds enable`) since a 410 stopped it; a run in flight
+                    # would reschedule the same job id, so this never doubles a feed
+                    self._schedule_feed(wanted[url], now)
+                if current[url] != wanted[url]:
+                    changed += 1
+                    self.feeds[url] = wanted[url]
+                    job = self.scheduler.get_job(f"feed:{url}")
+                    if job is not None:  # otherwise it is running and reschedules itself with the new config
+                        sooner = now + timedelta(seconds=settings.feed_interval(wanted[url]))
+                        self._schedule_feed(wanted[url], min(job.next_run_time, sooner) if job.next_run_time else sooner)
+        for url in wanted.keys() - current.keys():
+            self._add_feed(wanted[url], now)
+        self.metrics.feeds.set(len(self.feeds))
+        return len(wanted.keys() - current.keys()), len(current.keys() - wanted.keys()), changed
+
+    def _maintain(self) -> None:
+        if self.app.store.engine.dialect.name == "sqlite":
+            with self.app.store.engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _shutdown(self) -> int:
+        self.app.stop.set()  # fetches in flight stop at their next chunk
+        self.scheduler.shutdown(wait=False)
+        deadline = time.monotonic() + STOP_GRACE
+        while self.busy and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.busy:
+            log.warning("stopped with jobs in flight; their work was not committed and will be redone", extra={"kv": {"jobs": self.busy}})
+            logging.shutdown()
+            os._exit(0)  # every write is a transaction, so an unfinished job leaves nothing half-written
+        self.app.close()
+        log.info("stopped")
+        return 0
+
+
+def _check_reloadable(old: Settings, new: Settings) -> None:
+    """Refuse what cannot change under a running daemon (the store and its lock)."""
+    if new.state_url != old.state_url:
+        raise ConfigError(f"{new.path}: monitor.state: cannot change while running ({old.state_url} -> {new.state_url}); restart the service to switch stores")

@@ -1,0 +1,126 @@
+"""Numbered schema migrations, and the version check every open makes.
+
+The database records the number of the last migration applied (`meta.schema_version`).
+Opening an empty database creates the newest schema at once; an older one is migrated step by
+step, each step recording its number; a database newer than this code is refused (an older
+Seedwatch must not write to a schema it does not know). Everything runs in one write
+transaction, under an advisory lock on PostgreSQL, so instances starting together on one
+database migrate it once.
+
+Steps are written to tolerate what they find (a column already there, a table already made),
+because stores from before numbered migrations all recorded "1" whatever their shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Column, inspect, select
+from sqlalchemy.engine import Connection
+
+from monitor.errors import StoreError
+from monitor.store import schema
+
+# pg_advisory_xact_lock key for migrations ("seedwatch" in ASCII, as a bigint)
+MIGRATION_LOCK = 0x73656564776174
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    purpose: str
+    apply: Callable[[Connection], None]
+
+
+def _create_missing(conn: Connection, *tables: str) -> None:
+    for name in tables:
+        schema.metadata.tables[name].create(conn, checkfirst=True)
+
+
+def _add_missing_columns(conn: Connection, table: str, *names: str) -> None:
+    """ALTER TABLE ADD COLUMN for each named (nullable) column the table lacks."""
+    have = {c["name"] for c in inspect(conn).get_columns(table)}
+    for name in names:
+        if name in have:
+            continue
+        column: Column = schema.metadata.tables[table].c[name]
+        kind = column.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f'ALTER TABLE {table} ADD COLUMN "{name}" {kind}')
+
+
+def _first_release(conn: Connection) -> None:
+    _create_missing(conn, "feeds", "items", "alerts", "deliveries", "meta")
+
+
+def _health_sinks_stories(conn: Connection) -> None:
+    _add_missing_columns(conn, "feeds", "fetch_url", "failing_since", "last_new", "cadence", "health")
+    _create_missing(conn, "sinks", "stories", "story_items")
+
+
+# Columns the first schemas declared as VARCHAR(n); PostgreSQL enforces n, SQLite never did.
+_UNBOUNDED = {
+    "feeds": ("url", "name", "etag", "last_modified", "fetch_url"),
+    "items": ("canonical_url", "feed_url", "url", "source"),
+    "alerts": ("seed_id",),
+    "deliveries": ("sink",),
+    "sinks": ("name", "url"),
+    "stories": ("seed_id",),
+    "story_items": ("seed_id",),
+}
+
+
+def _unbounded_text(conn: Connection) -> None:
+    if conn.dialect.name != "postgresql":
+        return
+    for table, columns in _UNBOUNDED.items():
+        alter = ", ".join(f'ALTER COLUMN "{c}" TYPE TEXT' for c in columns)
+        conn.exec_driver_sql(f"ALTER TABLE {table} {alter}")
+
+
+MIGRATIONS = (
+    Migration(1, "tables of the first release", _first_release),
+    Migration(2, "feed health, sinks and stories (added during 0.1)", _health_sinks_stories),
+    Migration(3, "unbounded text for URLs, names and seed ids", _unbounded_text),
+)
+LATEST = MIGRATIONS[-1].version
+
+
+def recorded_version(conn: Connection) -> int | None:
+    """The schema version the database records; 0 for a store older than versioning; None when empty."""
+    tables = set(inspect(conn).get_table_names())
+    if "meta" in tables:
+        value = conn.scalar(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version"))
+        if value is not None:
+            return int(value)
+    return 0 if "feeds" in tables else None
+
+
+def upgrade(conn: Connection, where: str) -> int:
+    """Bring the schema to LATEST inside the caller's write transaction; returns the version found
+    (None-empty databases report LATEST). StoreError for a database newer than this code."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+    found = recorded_version(conn)
+    if found is None:
+        schema.metadata.create_all(conn)
+        _record(conn, LATEST)
+        return LATEST
+    if found > LATEST:
+        raise StoreError(
+            f"{where}: the state store has schema version {found}, newer than this seedwatch knows ({LATEST}); "
+            "run the newer seedwatch that wrote it, or point monitor.state at another store"
+        )
+    for step in MIGRATIONS:
+        if step.version > found:
+            step.apply(conn)
+            _record(conn, step.version)
+    return found
+
+
+def _record(conn: Connection, version: int) -> None:
+    table = schema.meta
+    if conn.scalar(select(table.c.value).where(table.c.key == "schema_version")) is None:
+        conn.execute(table.insert().values(key="schema_version", value=str(version)))
+    else:
+        conn.execute(table.update().where(table.c.key == "schema_version").values(value=str(version)))

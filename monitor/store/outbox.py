@@ -1,0 +1,152 @@
+"""The outbox: every message queued for the sinks (alerts, digests, feed-health notices) and its delivery per sink.
+
+A message is one `alerts` row (its JSON body) and one `deliveries` row per sink; both are
+written by `queue`, the one insert of the outbox, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
+
+from monitor import wire
+from monitor.store.database import Database
+from monitor.store.rows import AlertRow, Notice, PendingDelivery
+from monitor.store.schema import alerts, deliveries, dt, items, sinks, ts
+
+
+def queue(db: Database, conn: Connection, message_id: str, body: dict[str, Any], at: datetime, sink_names: Sequence[str], seed_id: str = "", item_key: str = "", score: float = 0.0) -> bool:
+    """Queue one message for `sink_names`; False (and nothing written) when its id is already queued."""
+    # RETURNING rather than rowcount: psycopg 3 reports rowcount -1 once SQLAlchemy closed the cursor
+    message = db.statement("outbox message", lambda: db.insert(alerts).on_conflict_do_nothing().returning(alerts.c.id))
+    row = {"id": message_id, "seed_id": seed_id, "item_key": item_key, "score": score, "payload": json.dumps(body, ensure_ascii=False), "created_at": ts(at)}
+    if conn.execute(message, row).first() is None:
+        return False
+    delivery = db.statement("outbox delivery", lambda: db.insert(deliveries).on_conflict_do_nothing())
+    for sink in sink_names:
+        conn.execute(delivery, {"alert_id": message_id, "sink": sink, "status": "pending", "attempts": 0, "next_attempt": ts(at), "updated_at": ts(at)})
+    return True
+
+
+def queue_notice(db: Database, conn: Connection, notice: Notice) -> bool:
+    """A message about no item (a feed-health notice): seed and item empty."""
+    body, sink_names, at = notice
+    return queue(db, conn, body["id"], body, at, sink_names)
+
+
+class OutboxStore(Database):
+    def queue_notice(self, notice: Notice) -> bool:
+        with self.write() as conn:
+            return queue_notice(self, conn, notice)
+
+    def counts(self) -> dict[str, int]:
+        with self.read() as conn:
+            return {
+                "items": conn.scalar(select(func.count()).select_from(items)) or 0,
+                "alerts": conn.scalar(select(func.count()).select_from(alerts)) or 0,
+                "outbox": conn.scalar(select(func.count()).select_from(deliveries).where(deliveries.c.status == "pending")) or 0,
+                "dead": conn.scalar(select(func.count()).select_from(deliveries).where(deliveries.c.status == "dead")) or 0,
+            }
+
+    def due_deliveries(self, now: datetime, sink_names: Sequence[str], limit: int = 100, alert_id: str | None = None) -> list[PendingDelivery]:
+        if not sink_names:
+            return []
+        stmt = (
+            select(deliveries.c.alert_id, deliveries.c.sink, deliveries.c.attempts, alerts.c.payload, alerts.c.score, alerts.c.seed_id)
+            .join(alerts, alerts.c.id == deliveries.c.alert_id)
+            .where(deliveries.c.status == "pending", deliveries.c.next_attempt <= ts(now), deliveries.c.sink.in_(list(sink_names)))
+            .order_by(deliveries.c.next_attempt, alerts.c.created_at)
+            .limit(limit)
+        )
+        if alert_id is not None:
+            stmt = stmt.where(deliveries.c.alert_id == alert_id)
+        with self.read() as conn:
+            rows = conn.execute(stmt).all()
+        return [PendingDelivery(r.alert_id, r.sink, r.attempts, json.loads(r.payload), r.score, r.seed_id) for r in rows]
+
+    def mark_sent(self, alert_id: str, sink: str, now: datetime) -> None:
+        self._set_delivery(alert_id, sink, status="sent", attempts=deliveries.c.attempts + 1, last_error=None, updated_at=ts(now))
+
+    def mark_failed(self, alert_id: str, sink: str, now: datetime, error: str, next_attempt: datetime | None) -> None:
+        """Record a failed attempt; `next_attempt=None` dead-letters the delivery."""
+        status = "pending" if next_attempt is not None else "dead"
+        self._set_delivery(alert_id, sink, status=status, attempts=deliveries.c.attempts + 1, last_error=error[:1000], next_attempt=ts(next_attempt or now), updated_at=ts(now))
+
+    def mark_held(self, alert_id: str, sink: str, now: datetime, reason: str) -> None:
+        """Keep a delivery for the sink's next digest instead of sending it alone."""
+        self._set_delivery(alert_id, sink, status="held", last_error=f"held: {reason}", updated_at=ts(now))
+
+    def retry(self, alert_id: str, now: datetime) -> int:
+        """Queue every dead or pending delivery of a message again, due now; returns how many."""
+        with self.write() as conn:
+            result = conn.execute(
+                update(deliveries)
+                .where(deliveries.c.alert_id == alert_id, deliveries.c.status.in_(("dead", "pending")))
+                .values(status="pending", next_attempt=ts(now), updated_at=ts(now))
+                .returning(deliveries.c.sink)
+            )
+            return len(result.all())
+
+    def _set_delivery(self, alert_id: str, sink: str, **values: Any) -> None:
+        with self.write() as conn:
+            conn.execute(update(deliveries).where(deliveries.c.alert_id == alert_id, deliveries.c.sink == sink).values(**values))
+
+    def recent_alerts(self, limit: int = 50, failed_only: bool = False, alert_id: str | None = None) -> list[AlertRow]:
+        """Newest outbox messages with their delivery per sink; digests and feed-health events included."""
+        stmt = (
+            select(alerts, items.c.title, items.c.url, deliveries.c.sink, deliveries.c.status, deliveries.c.attempts, deliveries.c.last_error)
+            .outerjoin(items, items.c.key == alerts.c.item_key)
+            .outerjoin(deliveries, deliveries.c.alert_id == alerts.c.id)
+            .order_by(alerts.c.created_at.desc(), alerts.c.id)
+            .limit(limit)
+        )
+        if failed_only:
+            stmt = stmt.where(deliveries.c.status == "dead")
+        if alert_id is not None:
+            stmt = stmt.where(alerts.c.id == alert_id)
+        with self.read() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        return [
+            AlertRow(r["id"], r["seed_id"], r["score"], dt(r["created_at"]) or datetime.now(timezone.utc), r["title"] or wire.listing_title(json.loads(r["payload"])), r["url"], r["sink"], r["status"], r["attempts"] or 0, r["last_error"])
+            for r in rows
+        ]
+
+    def sent_since(self, sink: str, since: datetime) -> int:
+        """Alerts and digests a sink received since `since` (feed-health events do not count against budgets)."""
+        stmt = (
+            select(func.count())
+            .select_from(deliveries.join(alerts, alerts.c.id == deliveries.c.alert_id))
+            .where(deliveries.c.sink == sink, deliveries.c.status == "sent", deliveries.c.updated_at >= ts(since))
+            .where((alerts.c.seed_id != "") | alerts.c.id.like(wire.DIGEST_PREFIX.replace("_", "\\_") + "%", escape="\\"))
+        )
+        with self.read() as conn:
+            return conn.scalar(stmt) or 0
+
+    def held(self, sink: str) -> list[tuple[str, dict[str, Any], str]]:
+        """(message id, body, reason held) for a sink, oldest first."""
+        stmt = (
+            select(deliveries.c.alert_id, alerts.c.payload, deliveries.c.last_error)
+            .join(alerts, alerts.c.id == deliveries.c.alert_id)
+            .where(deliveries.c.sink == sink, deliveries.c.status == "held")
+            .order_by(alerts.c.created_at, alerts.c.id)
+        )
+        with self.read() as conn:
+            rows = conn.execute(stmt).all()
+        return [(r.alert_id, json.loads(r.payload), (r.last_error or "").removeprefix("held: ")) for r in rows]
+
+    def fold_digest(self, sink: str, body: dict[str, Any], member_ids: Sequence[str], now: datetime) -> None:
+        """One transaction: queue the digest and mark its members as carried by it."""
+        digest_id = body["id"]
+        with self.write() as conn:
+            queue(self, conn, digest_id, body, now, [sink])
+            conn.execute(
+                update(deliveries)
+                .where(deliveries.c.sink == sink, deliveries.c.status == "held", deliveries.c.alert_id.in_(list(member_ids)))
+                .values(status="digested", last_error=f"in {digest_id}", updated_at=ts(now))
+            )
+            conn.execute(update(sinks).where(sinks.c.name == sink).values(last_digest_at=ts(now)))

@@ -1,0 +1,62 @@
+"""One feed run's write transaction: feed state, notices, new items, story placements, alerts.
+
+`Store.feed_run()` opens it; the pipeline calls these in order and decides in between
+(which story an item joins, whether it alerts). Nothing is visible to other readers until the
+block ends, and nothing of it survives an exception or a crash before that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from monitor.store import feeds, items, outbox, stories
+from monitor.store.database import Database
+from monitor.store.rows import Notice, StoryItem, StoryMember
+from monitor.types import Alert, FeedItem, FeedState
+
+
+class FeedRun:
+    """Writes of one feed run, inside one transaction (see `RunStore.feed_run`)."""
+
+    def __init__(self, db: Database, conn: Connection) -> None:
+        self._db, self._conn = db, conn
+
+    def save_feed_state(self, state: FeedState, name: str, polled: datetime) -> None:
+        feeds.save(self._db, self._conn, state, name, polled)
+
+    def queue_notice(self, notice: Notice) -> bool:
+        return outbox.queue_notice(self._db, self._conn, notice)
+
+    def insert_item(self, item: FeedItem, first_seen: datetime) -> bool:
+        """False when the item is already stored (another feed brought it first): skip it and its alerts."""
+        return items.insert(self._db, self._conn, item, first_seen)
+
+    def story_member_keys(self, seed_id: str, since: datetime) -> list[tuple[str, str]]:
+        return stories.member_keys(self._conn, seed_id, since)
+
+    def story_members(self, seed_id: str, keys: Sequence[str]) -> list[StoryMember]:
+        return stories.members(self._conn, seed_id, keys)
+
+    def place_story_item(self, placed: StoryItem, title: str, new_story: bool) -> None:
+        stories.place(self._db, self._conn, placed, title, new_story)
+
+    def queue_alert(self, alert: Alert, body: dict[str, Any], sink_names: Sequence[str]) -> bool:
+        """Queue the alert for its sinks; False when this (seed, item) alert is already queued."""
+        return outbox.queue(self._db, self._conn, alert.id, body, alert.created_at, sink_names, alert.seed_id, alert.item.key, alert.score)
+
+
+class RunStore(Database):
+    @contextmanager
+    def feed_run(self) -> Iterator[FeedRun]:
+        """The write transaction of one feed run, one at a time per process.
+
+        Writers in other processes wait too: on SQLite the transaction holds the database
+        write lock from its first statement (BEGIN IMMEDIATE).
+        """
+        with self.write_lock, self.write() as conn:
+            yield FeedRun(self, conn)

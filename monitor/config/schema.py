@@ -28,6 +28,7 @@ from monitor.config.values import (
     parse_size,
     zone,
 )
+from monitor.urls import BadUrl, parse_url
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Size = Annotated[int, BeforeValidator(parse_size)]
@@ -100,8 +101,8 @@ class FeedConfig(_Model):
     @field_validator("url")
     @classmethod
     def _http_only(cls, v: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", v):
-            raise ValueError(f"\"{v}\" is not an http(s) URL")
+        if isinstance(url := parse_url(v), BadUrl):
+            raise ValueError(str(url))
         return v
 
 
@@ -134,8 +135,8 @@ class WebhookConfig(_Model):
             if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", v):
                 raise ValueError(f"\"{v}\" is not an Apprise URL like \"mailto://user:pass@example.org\"")
             return v
-        if not re.match(r"^https?://[^/\s]+", v):
-            raise ValueError(f"\"{v}\" is not an http(s) URL")
+        if isinstance(url := parse_url(v), BadUrl):
+            raise ValueError(str(url))
         if fmt == "ntfy" and not re.match(r"^https?://[^/\s]+/[^/?#\s]+", v):
             raise ValueError(f"\"{v}\" names no topic; use the topic URL, e.g. \"https://ntfy.sh/mytopic\"")
         return v

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import nh3
 
 from monitor import wire
+from monitor.urls import Url, parse_url
 
 HEALTH_REASONS = {  # wire.feed_health "reason" -> what a person reads
     "failing": "The feed has been failing for a while.",
@@ -67,14 +68,10 @@ def plain(value: Any, limit: int) -> str:
 
 
 def safe_url(value: Any) -> str | None:
-    """The URL if it is an absolute http(s) URL without spaces or control characters, else None."""
-    if not isinstance(value, str) or not value or _CONTROL.search(value) or any(c.isspace() for c in value):
+    """The URL if monitor.urls accepts it and it has no space (a space would end a chat link), else None."""
+    if not isinstance(value, str) or _CONTROL.search(value) or any(c.isspace() for c in value):
         return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    return value if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+    return value if isinstance(parse_url(value), Url) else None
 
 
 def note(payload: dict[str, Any]) -> Note:

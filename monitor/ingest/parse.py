@@ -11,6 +11,7 @@ from typing import Any
 import feedparser
 
 from monitor.ingest.clean import canonical_url, html_to_text, item_key, strip_controls
+from monitor.ingest.clean import link as clean_link
 from monitor.types import FeedItem
 
 # feedparser's fallback (non-strict) parser expands internal entities without limit,
@@ -106,7 +107,7 @@ def _item(entry: Any, feed_url: str, source: str, lang: str | None) -> FeedItem 
         key=item_key(guid, link, title, summary),
         feed_url=feed_url,
         title=title,
-        url=link,
+        url=clean_link(link),  # a link monitor.urls refuses is no link: never fetched, POSTed or shown
         summary=summary[:MAX_SUMMARY],
         published=_published(entry),
         source=source,

@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor.cli import add_config_arg
+from monitor.config import find_config, load_settings
 from monitor.service.app import App, load, utcnow
-from monitor.store import AlertRow
+from monitor.store import AlertRow, Store
 
 STATUS_STYLE = {"sent": "green", "pending": "yellow", "held": "cyan", "digested": "cyan", "dead": "bold red"}
 
@@ -31,12 +32,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    app = App.open(*load(args.config), polls=False)
+    settings = load_settings(find_config(args.config))
+    store = Store(settings.state_url, readonly=True)
     try:
-        rows = app.store.recent_alerts(args.limit, failed_only=args.failed)
-        disabled = [r for r in app.deliverer.sink_rows(utcnow()).values() if r.disabled_at]
+        rows = store.recent_alerts(args.limit, failed_only=args.failed)
+        urls = {h.name: h.url for h in settings.webhooks}
+        # a 410 mark holds for the URL that answered it; a changed URL is tried again at the next delivery
+        disabled = [r for r in store.sink_rows(list(urls)).values() if r.disabled_at and r.url == urls[r.name]]
     finally:
-        app.close()
+        store.close()
     if args.json:
         for r in rows:
             print(json.dumps(_as_json(r), ensure_ascii=False))

@@ -106,7 +106,7 @@ def row_json(row: FeedRow) -> str:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(find_config(args.config))
-    store = Store(settings.state_url)
+    store = Store(settings.state_url, readonly=True)
     try:
         rows = feed_rows(settings, store)
     finally:

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(find_config(args.config))
     pid = lock_holder(settings)
     health = probe_health(settings) if pid else None
-    store = Store(settings.state_url)
+    store = Store(settings.state_url, readonly=True)  # reading needs no write access, and migrates nothing
     try:
         rows = feed_rows(settings, store)
         alerts = store.recent_alerts(limit=SHOW * 4)

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(find_config(args.config))
     since = args.since if args.since is not None else settings.stories.window
-    store = Store(settings.state_url)
+    store = Store(settings.state_url, readonly=True)
     try:
         rows = store.recent_stories(utcnow() - timedelta(seconds=since), args.seed, args.limit)
     finally:

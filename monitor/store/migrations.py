@@ -78,10 +78,16 @@ def _unbounded_text(conn: Connection) -> None:
         conn.exec_driver_sql(f"ALTER TABLE {table} {alter}")
 
 
+def _delivery_claims(conn: Connection) -> None:
+    _create_missing(conn, "deliveries")
+    _add_missing_columns(conn, "deliveries", "claimed_by", "claimed_until")
+
+
 MIGRATIONS = (
     Migration(1, "tables of the first release", _first_release),
     Migration(2, "feed health, sinks and stories (added during 0.1)", _health_sinks_stories),
     Migration(3, "unbounded text for URLs, names and seed ids", _unbounded_text),
+    Migration(4, "delivery claims, so two senders never send one row at once", _delivery_claims),
 )
 LATEST = MIGRATIONS[-1].version
 

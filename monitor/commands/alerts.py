@@ -6,12 +6,15 @@ import argparse
 import json
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli import add_config_arg
+from monitor.commands.feeds import cell
 from monitor.config import find_config, load_settings
 from monitor.service.app import App, load, utcnow
 from monitor.store import AlertRow, Store
+from monitor.text import printable
 
 STATUS_STYLE = {"sent": "green", "pending": "yellow", "held": "cyan", "digested": "cyan", "dead": "bold red"}
 
@@ -47,7 +50,8 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     for r in disabled:
-        console.print(f"[bold red]sink {r.name} is DISABLED[/] since {r.disabled_at:%Y-%m-%d %H:%M} UTC: {r.disabled_reason}; fix the URL or run `seedwatch test-webhook {r.name}`", markup=True, highlight=False)
+        name, reason = escape(printable(r.name)), escape(printable(r.disabled_reason, 300))
+        console.print(f"[bold red]sink {name} is DISABLED[/] since {r.disabled_at:%Y-%m-%d %H:%M} UTC: {reason}; fix the URL or run `seedwatch test-webhook {name}`", markup=True, highlight=False)
     if not rows:
         console.print("no dead-lettered deliveries" if args.failed else "no alerts yet")
         return 0
@@ -57,8 +61,8 @@ def run_list(args: argparse.Namespace) -> int:
     for r in rows:
         style = STATUS_STYLE.get(r.status or "", "")
         table.add_row(
-            f"{r.created_at:%Y-%m-%d %H:%M}", r.id, r.sink or "-", f"[{style}]{r.status or 'no sink'}[/]" if style else (r.status or "no sink"),
-            str(r.attempts), f"{r.score:.2f}" if r.seed_id else "", r.title or "", r.last_error or "",
+            f"{r.created_at:%Y-%m-%d %H:%M}", r.id, cell(r.sink or "-"), f"[{style}]{r.status}[/]" if style else cell(r.status or "no sink"),
+            str(r.attempts), f"{r.score:.2f}" if r.seed_id else "", cell(r.title, 300), cell(r.last_error, 300),
         )
     console.print(table)
     return 0

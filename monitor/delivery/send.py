@@ -25,6 +25,7 @@ from monitor import USER_AGENT
 from monitor.config import WebhookConfig
 from monitor.delivery import sinks
 from monitor.headers import retry_after
+from monitor.text import printable
 
 TIMEOUT = 15.0  # seconds for a whole request, answer included
 RESPONSE_LIMIT = 64 * 1024  # bytes of an answer read (so the connection can be kept); the rest is dropped
@@ -74,7 +75,7 @@ def post(client: httpx.Client, hook: WebhookConfig, url: str, msg_id: str, body:
         return Attempt(True, resp.status_code, f"HTTP {resp.status_code}")
     detail = f"{url}: HTTP {resp.status_code}"
     if resp.is_redirect:
-        location = resp.headers.get("location", "?")[:300]
+        location = printable(resp.headers.get("location", "?"), 300)
         detail += f" redirect to {location} (not followed: update the sink URL)"
     return Attempt(False, resp.status_code, detail, retry_after(dict(resp.headers), now))
 

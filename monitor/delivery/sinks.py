@@ -24,7 +24,8 @@ HEALTH_REASONS = {  # wire.feed_health "reason" -> what a person reads
     "gone": "The server answered 410 Gone: the feed is disabled.",
     "silent": "Nothing new for far longer than usual.",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+# C0 and C1 controls (the C1 CSI byte is an escape sequence to a terminal, as ESC is), zero-width, bidi
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _DISCORD_MD = re.compile(r"([\\*_~`|\[\]()<>])")
 # Service limits, from their docs: Slack section text 3000; Discord embed title 256,
 # description 4096, field value 1024, 6000 in all; ntfy message 4096 bytes.

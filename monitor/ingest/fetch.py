@@ -18,6 +18,7 @@ from monitor.config import FetchSection
 from monitor.ingest import netguard
 from monitor.ingest.cachecontrol import conditional_headers
 from monitor.ingest.netguard import Guard
+from monitor.text import printable
 from monitor.types import FeedState, Fetched, FetchFailed, FetchResult, NotModified
 from monitor.urls import BadUrl, parse_url, resolve
 
@@ -123,7 +124,8 @@ class Fetcher:
                 return NotModified(url, resp_headers)
             if status >= 400 or status < 200:
                 kind = {410: "gone", 429: "throttled", 503: "throttled"}.get(status, "http")
-                return FetchFailed(url, kind, f"{current}: HTTP {status} {resp.reason_phrase}".rstrip(), status, headers=resp_headers)
+                reason = printable(resp.reason_phrase, 200)  # the server's own words: no controls, bounded
+                return FetchFailed(url, kind, f"{current}: HTTP {status} {reason}".rstrip(), status, headers=resp_headers)
             try:
                 inflater = Inflater(resp.headers.get("content-encoding", ""))
             except ValueError as exc:

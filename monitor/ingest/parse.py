@@ -23,7 +23,11 @@ _ENTITY = re.compile(rb"<!ENTITY", re.I)
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
 _HTML = re.compile(r"<(?:!DOCTYPE\s+html|html[\s>])", re.I)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+# Caps on what one item may bring: a 1 MB title was stored, POSTed and logged whole
+MAX_TITLE = 500
 MAX_SUMMARY = 4000
+MAX_TEXT = 50_000  # the body text scored (content:encoded); longer articles are cut, not refused
+MAX_SOURCE = 200  # a feed's own title, the items' source when the config names none
 
 
 @dataclass(frozen=True)
@@ -63,9 +67,9 @@ def parse_feed(body: bytes, headers: dict[str, str], feed_url: str, source: str,
     if not entries and not parsed.get("version"):
         raise ParseError(f"not a feed: {_describe(body, problem)} (Content-Type {_content_type(headers)!r})")
     feed_lang = lang or _short_lang(feed.get("language"))
-    source_name = source or html_to_text(feed.get("title")) or feed_url
+    source_name = source or _cap(html_to_text(feed.get("title")), MAX_SOURCE) or feed_url
     items = tuple(item for e in entries if (item := _item(e, feed_url, source_name, feed_lang)) is not None)
-    return ParsedFeed(items, html_to_text(feed.get("title")), feed_lang, _ttl(feed), problem)
+    return ParsedFeed(items, _cap(html_to_text(feed.get("title")), MAX_SOURCE), feed_lang, _ttl(feed), problem)
 
 
 def declares_entities(body: bytes) -> bool:
@@ -94,10 +98,10 @@ def _content_type(headers: dict[str, str]) -> str:
 
 
 def _item(entry: Any, feed_url: str, source: str, lang: str | None) -> FeedItem | None:
-    title = html_to_text(entry.get("title"))
+    title = _cap(html_to_text(entry.get("title")), MAX_TITLE)
     summary_html = entry.get("summary") or ""
     content = entry.get("content") or []
-    text = html_to_text(" ".join(c.get("value", "") for c in content)) if content else ""
+    text = html_to_text(" ".join(c.get("value", "") for c in content))[:MAX_TEXT] if content else ""
     summary = html_to_text(summary_html) or text
     if not title and not summary:
         return None
@@ -108,7 +112,7 @@ def _item(entry: Any, feed_url: str, source: str, lang: str | None) -> FeedItem 
         feed_url=feed_url,
         title=title,
         url=clean_link(link),  # a link monitor.urls refuses is no link: never fetched, POSTed or shown
-        summary=summary[:MAX_SUMMARY],
+        summary=_cap(summary, MAX_SUMMARY),
         published=_published(entry),
         source=source,
         lang=_short_lang(entry.get("language")) or lang,
@@ -126,6 +130,10 @@ def _published(entry: Any) -> datetime | None:
             except (TypeError, ValueError):
                 continue
     return None
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _short_lang(value: Any) -> str | None:

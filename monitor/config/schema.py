@@ -103,12 +103,20 @@ class FeedConfig(_Model):
     lang: str | None = None
     interval: PollInterval | None = None
     enabled: bool = True
+    timezone: str | None = None  # IANA zone of the feed's dates that name none (default UTC)
 
     @field_validator("url")
     @classmethod
     def _http_only(cls, v: str) -> str:
         if isinstance(url := parse_url(v), BadUrl):
             raise ValueError(str(url))
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str | None) -> str | None:
+        if v is not None:
+            zone(v)
         return v
 
 

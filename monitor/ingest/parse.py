@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import feedparser
 
+from monitor.ingest import dates
 from monitor.ingest.clean import canonical_url, html_to_text, item_key, strip_controls
 from monitor.ingest.clean import link as clean_link
 from monitor.types import FeedItem
@@ -48,8 +50,11 @@ class ParseError(Exception):
 _PERIOD = {"hourly": 3600, "daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400, "yearly": 365 * 86400}
 
 
-def parse_feed(body: bytes, headers: dict[str, str], feed_url: str, source: str, lang: str | None = None) -> ParsedFeed:
-    """Parse one feed document; raise ParseError when there is nothing usable."""
+def parse_feed(body: bytes, headers: dict[str, str], feed_url: str, source: str, lang: str | None = None, tz: str | None = None) -> ParsedFeed:
+    """Parse one feed document; raise ParseError when there is nothing usable.
+
+    `tz` (an IANA name, the feed's `timezone`) is the zone of dates that name none (monitor.ingest.dates).
+    """
     if declares_entities(body):
         raise ParseError("document declares XML entities (refused: entity expansion attack risk)")
     try:
@@ -68,7 +73,8 @@ def parse_feed(body: bytes, headers: dict[str, str], feed_url: str, source: str,
         raise ParseError(f"not a feed: {_describe(body, problem)} (Content-Type {_content_type(headers)!r})")
     feed_lang = lang or _short_lang(feed.get("language"))
     source_name = source or _cap(html_to_text(feed.get("title")), MAX_SOURCE) or feed_url
-    items = tuple(item for e in entries if (item := _item(e, feed_url, source_name, feed_lang)) is not None)
+    zone = ZoneInfo(tz) if tz else timezone.utc
+    items = tuple(item for e in entries if (item := _item(e, feed_url, source_name, feed_lang, zone)) is not None)
     return ParsedFeed(items, _cap(html_to_text(feed.get("title")), MAX_SOURCE), feed_lang, _ttl(feed), problem)
 
 
@@ -97,7 +103,7 @@ def _content_type(headers: dict[str, str]) -> str:
     return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
 
 
-def _item(entry: Any, feed_url: str, source: str, lang: str | None) -> FeedItem | None:
+def _item(entry: Any, feed_url: str, source: str, lang: str | None, zone: tzinfo) -> FeedItem | None:
     title = _cap(html_to_text(entry.get("title")), MAX_TITLE)
     summary_html = entry.get("summary") or ""
     content = entry.get("content") or []
@@ -113,23 +119,12 @@ def _item(entry: Any, feed_url: str, source: str, lang: str | None) -> FeedItem 
         title=title,
         url=clean_link(link),  # a link monitor.urls refuses is no link: never fetched, POSTed or shown
         summary=_cap(summary, MAX_SUMMARY),
-        published=_published(entry),
+        published=dates.published(entry, zone),
         source=source,
         lang=_short_lang(entry.get("language")) or lang,
         text=text if text != summary else "",
         canonical_url=canonical_url(link),
     )
-
-
-def _published(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if value:
-            try:
-                return datetime(*value[:6], tzinfo=timezone.utc)
-            except (TypeError, ValueError):
-                continue
-    return None
 
 
 def _cap(text: str, limit: int) -> str:

@@ -19,7 +19,7 @@ from monitor.config import FeedConfig, Settings
 from monitor.delivery.alerts import make_alert, sinks_for
 from monitor.errors import StoreError
 from monitor.headers import retry_after
-from monitor.ingest import cachecontrol, feedhealth
+from monitor.ingest import cachecontrol, dates, feedhealth
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.parse import ParsedFeed, ParseError, parse_feed
 from monitor.pipeline.commit import Queued, StoryMembers, commit
@@ -113,13 +113,13 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
         _save(feed, deps, cachecontrol.succeeded(state, now, result.headers, nxt, digest), now)
         return RunReport(feed.url, "not_modified", next_poll=nxt)
     try:
-        parsed = deps.parse(result.body, result.headers, feed.url, feed.name, feed.lang)
+        parsed = deps.parse(result.body, result.headers, feed.url, feed.name, feed.lang, feed.timezone)
     except ParseError as exc:
         return _failed(feed, deps, state, now, "parse", f"{result.final_url}: {exc}", None)
 
     if parsed.problem:
         log.info("feed parsed despite errors", extra={"kv": {"feed": feed.url, "problem": parsed.problem}})
-    new_items = store.unseen(parsed.items)
+    new_items = [_dated(item, now) for item in store.unseen(parsed.items)]
     queued = _score(new_items, feed, deps, now)
     nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint, parsed.ttl)
     new_state = feedhealth.learn(cachecontrol.succeeded(state, now, result.headers, nxt, digest), now, len(new_items))
@@ -128,6 +128,12 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     for alert in alerts:
         alert_log.info("ALERT", extra={"kv": {"seed": alert.seed_id, "score": round(alert.score, 3), "title": alert.item.title, "url": alert.item.url, "feed": feed.url}})
     return RunReport(feed.url, "ok", new=stored, alerts=len(alerts), next_poll=nxt)
+
+
+def _dated(item: FeedItem, now: datetime) -> FeedItem:
+    """An item dated far in the future is dated when first seen (monitor.ingest.dates), so it ages out."""
+    published = dates.clamp_future(item.published, now)
+    return item if published == item.published else replace(item, published=published)
 
 
 def _moved(feed: FeedConfig, state: FeedState, permanent_url: str | None) -> FeedState:

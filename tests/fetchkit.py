@@ -1,4 +1,8 @@
-"""Helpers for the fetching tests: settings with short deadlines, real Deps on a SQLite file."""
+"""Helpers for the fetching tests: settings with short deadlines, real Deps on a SQLite file.
+
+Tests read results back through the store's own API; what a run parsed (the items it then
+stores) is recorded by `Kit` at the pipeline's parse seam, since the store has no item reader.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,11 @@ from typing import Any
 from monitor.config import FeedConfig
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.netguard import Guard
+from monitor.ingest.parse import ParsedFeed, parse_feed
 from monitor.pipeline import Deps
 from monitor.service.app import load
 from monitor.store import Store
-from monitor.types import FeedState, Fetched, FetchFailed
+from monitor.types import FeedItem, FeedState, Fetched, FetchFailed
 from tests.conftest import SEEDS, _toml
 
 T0 = datetime(2026, 1, 30, 10, 0, tzinfo=timezone.utc)
@@ -52,7 +57,19 @@ class Kit:
         self.settings, _seeds, profiles = load(str(config_file(tmp, feeds, webhooks, monitor, fetch)))
         self.store = Store(self.settings.state_url)
         self.fetcher = Fetcher(self.settings.fetch, Guard.from_settings(self.settings.monitor))
-        self.deps = Deps(self.settings, self.store, self.fetcher, profiles, random.Random(7))
+        self.parsed: list[ParsedFeed] = []
+        self.deps = Deps(self.settings, self.store, self.fetcher, profiles, random.Random(7), self._parse)
+
+    def _parse(self, *args: Any) -> ParsedFeed:
+        parsed = parse_feed(*args)
+        self.parsed.append(parsed)
+        return parsed
+
+    def stored_items(self) -> list[FeedItem]:
+        """The items of every document parsed so far, each checked to be in the store."""
+        items = [item for parsed in self.parsed for item in parsed.items]
+        assert self.store.unseen(items) == [], "a parsed item is missing from the store"
+        return items
 
     @property
     def feeds(self) -> tuple[FeedConfig, ...]:
@@ -61,9 +78,4 @@ class Kit:
     def close(self) -> None:
         self.fetcher.close()
         self.store.close()
-
-
-def rows(store: Store, sql: str) -> list[Any]:
-    with store.engine.connect() as conn:
-        return list(conn.exec_driver_sql(sql).mappings())
 

@@ -17,7 +17,9 @@ from tests.servers import FeedServer, WebhookReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-SHARED = ROOT.parent / "shared"
+# The shared fixtures (real feeds, corpus, eval set) sit next to the repo; SEEDWATCH_SHARED points
+# elsewhere, e.g. from a git worktree one level deeper.
+SHARED = Path(os.environ.get("SEEDWATCH_SHARED") or ROOT.parent / "shared")
 
 
 @pytest.fixture

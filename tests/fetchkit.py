@@ -24,8 +24,8 @@ from tests.conftest import SEEDS, _toml
 T0 = datetime(2026, 1, 30, 10, 0, tzinfo=timezone.utc)
 
 
-def config_file(tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: dict | None = None, fetch: dict | None = None) -> Path:
-    """A TOML config with loopback allowed and a 2 s fetch deadline (override with `fetch`)."""
+def config_file(tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: dict | None = None, fetch: dict | None = None, extra: str = "") -> Path:
+    """A TOML config with loopback allowed and a 2 s fetch deadline (override with `fetch`); `extra` is TOML appended as is."""
     sections = {
         "monitor": {"state": str(tmp / "state" / "seedwatch.db"), "seeds": str(SEEDS), "allow_private_networks": True, "poll_interval": "1h", **(monitor or {})},
         "fetch": {"timeout": "2s", **(fetch or {})},
@@ -39,7 +39,7 @@ def config_file(tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor
             lines.append(f"[[{table}]]")
             lines += [f"{k} = {_toml(v)}" for k, v in row.items()]
     path = tmp / "seedwatch.toml"
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n" + extra)
     return path
 
 
@@ -53,8 +53,8 @@ def fetch_once(fetcher: Fetcher, url: str) -> Fetched | FetchFailed:
 class Kit:
     """Real settings, store, fetcher and seed profiles for in-process feed runs."""
 
-    def __init__(self, tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: dict | None = None, fetch: dict | None = None) -> None:
-        self.settings, _seeds, profiles = load(str(config_file(tmp, feeds, webhooks, monitor, fetch)))
+    def __init__(self, tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: dict | None = None, fetch: dict | None = None, extra: str = "") -> None:
+        self.settings, _seeds, profiles = load(str(config_file(tmp, feeds, webhooks, monitor, fetch, extra)))
         self.store = Store(self.settings.state_url)
         self.fetcher = Fetcher(self.settings.fetch, Guard.from_settings(self.settings.monitor))
         self.parsed: list[ParsedFeed] = []

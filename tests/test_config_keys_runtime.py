@@ -9,11 +9,8 @@ max_interval, backoff_cap, jitter, adaptive (test_fetch.py), failing_after, sile
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -23,7 +20,7 @@ from monitor.service.app import App, load
 from monitor.service.daemon import Daemon
 from tests.feeds import UNRELATED, Entry, rss
 from tests.fetchkit import T0, Kit, config_file
-from tests.servers import FeedServer, Route
+from tests.servers import FeedServer, InFlight, Route
 from tests.test_stories_once import LEAD
 
 # One story told twice in Indonesian: similarity about 0.3 (a join at the default 0.25, none at 0.5).
@@ -110,27 +107,7 @@ def test_fetch_min_interval(tmp_path: Path, feed_server: FeedServer, kits: list[
 
 
 def test_fetch_concurrency(tmp_path: Path, feed_server: FeedServer) -> None:
-    active, peak, lock = [0], [0], threading.Lock()
-    two_in = threading.Event()
-
-    def held(h: BaseHTTPRequestHandler) -> None:
-        # hold each request until a second one is in flight (or 2 s pass), so a limit of 2 is reached
-        # for sure and any limit above it would show as more requests in flight at once
-        with lock:
-            active[0] += 1
-            peak[0] = max(peak[0], active[0])
-            if active[0] >= 2:
-                two_in.set()
-        two_in.wait(2.0)
-        time.sleep(0.2)
-        with lock:
-            active[0] -= 1
-        body = rss(UNRELATED).encode()
-        h.send_response(200)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
-
+    held = InFlight(rss(UNRELATED).encode(), target=2)
     for i in range(6):
         feed_server.routes[f"/c{i}"] = Route(handler=held)
     cfg = config_file(tmp_path, [{"url": feed_server.url(f"/c{i}")} for i in range(6)], fetch={"concurrency": 2, "per_host": 8})
@@ -139,7 +116,7 @@ def test_fetch_concurrency(tmp_path: Path, feed_server: FeedServer) -> None:
         assert [r.status for r in app.poll_all()] == ["ok"] * 6
     finally:
         app.close()
-    assert peak[0] == 2
+    assert held.peak == 2
 
 
 def test_monitor_delivery_interval_at_start_and_on_reload(tmp_path: Path) -> None:

@@ -24,17 +24,13 @@ from monitor.delivery.deliver import Deliverer
 from monitor.pipeline import run_feed
 from monitor.service.app import App, load
 from tests.conftest import SEEDS
-from tests.feeds import RELATED_ID, UNRELATED, Entry, rss
+from tests.feeds import KORUT, RELATED_ID, TANKS, TANKS_SEED, UNRELATED, Entry, rss
 from tests.fetchkit import T0, Kit, config_file
 from tests.servers import FeedServer, WebhookReceiver
 
 SEED = "000_3cec3928e0cca43c"
 # Scores 0.878 against the bundled seed (`seedwatch explain`): an alert at threshold 0.8, none at 0.9.
 MIDDLING = Entry("Seoul considers NATO request", "The alliance asked South Korea to consider sending ammunition to Ukraine.", "http://news.example.org/seoul-considers")
-# Another story of the seed (score 0.9), sharing no headline word with RELATED_ID.
-KORUT = Entry("Korut bantah kirim senjata ke Rusia", "Pyongyang membantah tuduhan AS.", "http://news.example.org/korut-bantah")
-TANKS_SEED = "Japan sends tanks to Poland\nJapan will send tanks to Poland, the Japanese defence ministry said in Tokyo on Monday. Poland thanked Japan for the tanks.\n"
-TANKS = Entry("Japan ships tanks to Poland", "The first Japanese tanks arrived in Poland.", "http://news.example.org/tanks")
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from monitor.service.loading import load
 from monitor.store import Store
 from monitor.types import RunReport, Seed, TopicProfile
 
-__all__ = ["App", "load", "utcnow"]
+__all__ = ["App", "load"]
 
 
 @dataclass

@@ -1,8 +1,6 @@
 """The wall clock, read only in the shell: the pipeline, the stages and the store take `now`
 as an argument, so tests can hand them any time. Apart from `app` so that light commands
 (`status`, `feeds`, `stories`) can read the time without importing what `app` wires.
-
-May import: stdlib only.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor.cli import add_config_arg
-from monitor.service.app import App, load, utcnow
+from monitor.service.app import App, load
+from monitor.service.clock import utcnow
 from monitor.store import AlertRow
 
 STATUS_STYLE = {"sent": "green", "pending": "yellow", "held": "cyan", "digested": "cyan", "dead": "bold red"}

@@ -21,6 +21,7 @@ from standardwebhooks import Webhook
 from monitor import USER_AGENT, wire
 from monitor.config import WebhookConfig
 from monitor.delivery import digest, sinks
+from monitor.delivery.sinks import check_sinks
 from monitor.errors import DeliveryError
 from monitor.headers import retry_after
 from monitor.store import PendingDelivery, SinkRow, Store
@@ -96,20 +97,6 @@ def _send_apprise(hook: WebhookConfig, payload: dict[str, Any]) -> Attempt:
     if apobj.notify(title=title, body=body, body_format=apprise.NotifyFormat.HTML):
         return Attempt(True, None, "delivered by Apprise")
     return Attempt(False, None, f"sink {hook.name}: Apprise could not deliver (see its log lines above)")
-
-
-def check_sinks(webhooks: tuple[WebhookConfig, ...]) -> None:
-    """Refuse sinks that could never deliver: an Apprise URL Apprise does not understand."""
-    for hook in webhooks:
-        if hook.format == "apprise":
-            _check_apprise_url(hook)
-
-
-def _check_apprise_url(hook: WebhookConfig) -> None:
-    import apprise
-
-    if not apprise.Apprise().add(hook.url):
-        raise DeliveryError(f"webhooks \"{hook.name}\": Apprise does not understand the URL \"{hook.url}\" (see the Apprise wiki for URL forms)")
 
 
 def next_attempt(attempts_made: int, now: datetime, rng: random.Random, after: float | None = None) -> datetime | None:

@@ -104,13 +104,23 @@ class MatchedTerm:
 
 @dataclass(frozen=True)
 class Match:
-    """The score of one item against one seed's profile, with its reasons."""
+    """The score of one item against one seed's profile, with its reasons.
+
+    `score` is calibrated the same way for every seed (monitor.relevance.fusion): at or over the
+    profile's threshold the item alerts (`band` "alert"), at or over its related threshold it is a
+    related development for digests (`band` "related"). `why` holds the explanation's parts in a
+    fixed order (verdict, closest seed sentence, semantic, names, terms, facts), each as
+    (name, text); `signals` the numbers behind them.
+    """
 
     seed_id: str
     score: float
     matched: tuple[MatchedTerm, ...]
     explanation: str
     alert: bool = False
+    band: str | None = None
+    why: tuple[tuple[str, str], ...] = ()
+    signals: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,6 +200,28 @@ class Fact:
     # The fact's subject: an item must name one of these (a sentence opening with a pronoun
     # keeps the previous sentence's subject: "They never sent arms to Russia").
     anchors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeedUnit:
+    """A name or key term of a seed, the lexical evidence an item can share with it."""
+
+    key: str  # normalised form: "zahawi", "raja ampat", "쿠팡"
+    surface: str  # as the seed first writes it
+    weight: float  # in (0, 1]: the seed's strongest unit is 1 (salience in the seed x rarity in the news)
+    name: bool  # a name (capitalised inside sentences, or a rare Hangul/Han word), not a common term
+    in_title: bool
+    group: str | None = None  # the catalogue entity or concept it is: its names in every language match too
+
+
+@dataclass(frozen=True)
+class SeedRules:
+    """A user's per-seed rules (config `[profiles."<seed>"]`), applied after scoring."""
+
+    keep: tuple[str, ...] = ()  # regular expressions: alert only when one matches the title or summary
+    block: tuple[str, ...] = ()  # regular expressions: never alert when one matches
+    must_mention: tuple[str, ...] = ()  # names: alert only when the item names one of them
+    exclude: tuple[str, ...] = ()  # terms: never alert when the item contains one
 
 
 @dataclass(frozen=True)

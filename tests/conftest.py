@@ -17,7 +17,12 @@ from tests.servers import FeedServer, WebhookReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-SHARED = ROOT.parent / "shared"
+# The shared fixtures (real feeds, corpus, eval set) sit next to the repo; SEEDWATCH_SHARED points
+# elsewhere, e.g. from a git worktree one level deeper.
+SHARED = Path(os.environ.get("SEEDWATCH_SHARED") or ROOT.parent / "shared")
+# How long `seedwatch run` may take to exit on SIGTERM: its own promise (8 s of grace for jobs in
+# flight, then exit), well inside the unit's TimeoutStopSec=20. A bound to wait for, not a timing to assert.
+STOP_PROMISE = 10.0
 
 
 @pytest.fixture

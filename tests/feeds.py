@@ -82,3 +82,8 @@ UNRELATED = [
     Entry("Harga cabai naik menjelang Lebaran", "Pedagang di pasar mengeluhkan kenaikan harga.", "http://news.example.org/cabai"),
     Entry("Local bakery wins pastry award", "The shop on Main Street won the regional prize.", "http://news.example.org/bakery"),
 ]
+# Another story of the bundled seed (score 0.9), sharing no headline word with RELATED_ID.
+KORUT = Entry("Korut bantah kirim senjata ke Rusia", "Pyongyang membantah tuduhan AS.", "http://news.example.org/korut-bantah")
+# A second seed that can alert (on TANKS), and that neither RELATED_ID nor KORUT touches (nor it them).
+TANKS_SEED = "Japan sends tanks to Poland\nJapan will send tanks to Poland, the Japanese defence ministry said in Tokyo on Monday. Poland thanked Japan for the tanks.\n"
+TANKS = Entry("Japan ships tanks to Poland", "The first Japanese tanks arrived in Poland.", "http://news.example.org/tanks")

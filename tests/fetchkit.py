@@ -1,4 +1,8 @@
-"""Helpers for the fetching tests: settings with short deadlines, real Deps on a SQLite file."""
+"""Helpers for the fetching tests: settings with short deadlines, real Deps on a SQLite file.
+
+Tests read results back through the store's own API; what a run parsed (the items it then
+stores) is recorded by `Kit` at the pipeline's parse seam, since the store has no item reader.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,18 @@ from typing import Any
 from monitor.config import FeedConfig
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.netguard import Guard
+from monitor.ingest.parse import ParsedFeed, parse_feed
 from monitor.pipeline import Deps
 from monitor.service.app import load
 from monitor.store import Store
-from monitor.types import FeedState, Fetched, FetchFailed
+from monitor.types import FeedItem, FeedState, Fetched, FetchFailed
 from tests.conftest import SEEDS, _toml
 
 T0 = datetime(2026, 1, 30, 10, 0, tzinfo=timezone.utc)
 
 
-def config_file(tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: dict | None = None, fetch: dict | None = None) -> Path:
-    """A TOML config with loopback allowed and a 2 s fetch deadline (override with `fetch`)."""
+def config_file(tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: dict | None = None, fetch: dict | None = None, extra: str = "") -> Path:
+    """A TOML config with loopback allowed and a 2 s fetch deadline (override with `fetch`); `extra` is TOML appended as is."""
     sections = {
         "monitor": {"state": str(tmp / "state" / "seedwatch.db"), "seeds": str(SEEDS), "allow_private_networks": True, "poll_interval": "1h", **(monitor or {})},
         "fetch": {"timeout": "2s", **(fetch or {})},
@@ -34,7 +39,7 @@ def config_file(tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor
             lines.append(f"[[{table}]]")
             lines += [f"{k} = {_toml(v)}" for k, v in row.items()]
     path = tmp / "seedwatch.toml"
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n" + extra)
     return path
 
 
@@ -48,11 +53,23 @@ def fetch_once(fetcher: Fetcher, url: str) -> Fetched | FetchFailed:
 class Kit:
     """Real settings, store, fetcher and seed profiles for in-process feed runs."""
 
-    def __init__(self, tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: dict | None = None, fetch: dict | None = None) -> None:
-        self.settings, _seeds, profiles = load(str(config_file(tmp, feeds, webhooks, monitor, fetch)))
+    def __init__(self, tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: dict | None = None, fetch: dict | None = None, extra: str = "") -> None:
+        self.settings, _seeds, profiles = load(str(config_file(tmp, feeds, webhooks, monitor, fetch, extra)))
         self.store = Store(self.settings.state_url)
         self.fetcher = Fetcher(self.settings.fetch, Guard.from_settings(self.settings.monitor))
-        self.deps = Deps(self.settings, self.store, self.fetcher, profiles, random.Random(7))
+        self.parsed: list[ParsedFeed] = []
+        self.deps = Deps(self.settings, self.store, self.fetcher, profiles, random.Random(7), self._parse)
+
+    def _parse(self, *args: Any) -> ParsedFeed:
+        parsed = parse_feed(*args)
+        self.parsed.append(parsed)
+        return parsed
+
+    def stored_items(self) -> list[FeedItem]:
+        """The items of every document parsed so far, each checked to be in the store."""
+        items = [item for parsed in self.parsed for item in parsed.items]
+        assert self.store.unseen(items) == [], "a parsed item is missing from the store"
+        return items
 
     @property
     def feeds(self) -> tuple[FeedConfig, ...]:
@@ -61,9 +78,4 @@ class Kit:
     def close(self) -> None:
         self.fetcher.close()
         self.store.close()
-
-
-def rows(store: Store, sql: str) -> list[Any]:
-    with store.engine.connect() as conn:
-        return list(conn.exec_driver_sql(sql).mappings())
 

@@ -105,6 +105,37 @@ def gzip_bomb(h: BaseHTTPRequestHandler) -> None:
     _write(h, body)
 
 
+class InFlight:
+    """A handler counting the requests in flight at once (`peak`).
+
+    Each request waits until `target` are in flight (at most `bound` seconds), then holds a
+    moment before answering: a limit of `target` is reached for sure, and a higher one shows
+    as a larger peak, without depending on how the scheduler happens to interleave threads.
+    """
+
+    def __init__(self, body: bytes, target: int, bound: float = 2.0, hold: float = 0.2) -> None:
+        self.body, self.target, self.bound, self.hold = body, target, bound, hold
+        self.active = self.peak = 0
+        self.lock = threading.Lock()
+        self.reached = threading.Event()
+
+    def __call__(self, h: BaseHTTPRequestHandler) -> None:
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+            if self.active >= self.target:
+                self.reached.set()
+        self.reached.wait(self.bound)
+        _closing(h).wait(self.hold)
+        with self.lock:
+            self.active -= 1
+        h.send_response(200)
+        h.send_header("Content-Type", "application/rss+xml")
+        h.send_header("Content-Length", str(len(self.body)))
+        h.end_headers()
+        _write(h, self.body)
+
+
 def _closing(h: BaseHTTPRequestHandler) -> threading.Event:
     return h.server.closing  # type: ignore[attr-defined]
 

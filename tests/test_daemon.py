@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
-from tests.conftest import start_seedwatch, stop_seedwatch, wait_until, write_config
-from tests.feeds import RELATED_ID, UNRELATED, rss
+from monitor.store import Store
+from tests.conftest import STOP_PROMISE, start_seedwatch, stop_seedwatch, wait_until, write_config
+from tests.feeds import KORUT, RELATED_ID, UNRELATED, rss
 from tests.servers import FeedServer, WebhookReceiver
+
 
 
 def test_daemon_alerts_once_across_restart(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
     url = feed_server.set("/news", rss(UNRELATED), etag='"a"')
     cfg = write_config(tmp_path, feeds=[{"url": url, "name": "news", "interval": "1s"}], webhooks=[{"name": "hook", "url": receiver.url("/hook")}])
+    store = Store(f"sqlite:///{tmp_path / 'state' / 'seedwatch.db'}")  # what the daemon recorded, read as it runs
+
+    def alerted() -> list[str]:
+        return [a.title for a in store.recent_alerts()]
 
     proc = start_seedwatch("run", "--config", str(cfg))
     try:
@@ -25,21 +30,26 @@ def test_daemon_alerts_once_across_restart(tmp_path: Path, feed_server: FeedServ
         assert body["item"]["title"] == RELATED_ID.title
         polled = len(feed_server.hits("/news"))
         assert wait_until(lambda: len(feed_server.hits("/news")) >= polled + 3), "daemon stopped polling"
-        assert len(receiver.posts("/hook")) == 1
+        assert alerted() == [RELATED_ID.title] and len(receiver.posts("/hook")) == 1  # three polls later, still one
     finally:
-        code, took, err = stop_seedwatch(proc)
-    assert code == 0, err
-    assert took < 10
+        code, _took, err = stop_seedwatch(proc, timeout=STOP_PROMISE)
+    assert code == 0, err  # within STOP_PROMISE, else it was killed
     assert "feed run" in err and "status=" in err
 
     proc = start_seedwatch("run", "--config", str(cfg))
     try:
         polled = len(feed_server.hits("/news"))
         assert wait_until(lambda: len(feed_server.hits("/news")) >= polled + 3)
-        time.sleep(1.5)  # a delivery tick after the polls
-        assert len(receiver.posts("/hook")) == 1
+        assert alerted() == [RELATED_ID.title]  # the restarted daemon knows the item: no second alert queued
+        # a new story after those polls: once its alert arrives, anything queued before it was sent too
+        feed_server.set("/news", rss([KORUT, RELATED_ID, *UNRELATED]), etag='"c"')
+        posts = receiver.wait_for(2, timeout=30, path="/hook")
+        assert [json.loads(p.body)["item"]["title"] for p in posts] == [RELATED_ID.title, KORUT.title]
+        assert wait_until(lambda: store.counts()["outbox"] == 0)
+        assert sorted(alerted()) == sorted([RELATED_ID.title, KORUT.title]) and len(receiver.posts("/hook")) == 2
     finally:
-        code, _took, err = stop_seedwatch(proc)
+        code, _took, err = stop_seedwatch(proc, timeout=STOP_PROMISE)
+        store.close()
     assert code == 0, err
 
 

@@ -3,12 +3,9 @@ status codes, backoff, politeness."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,7 @@ from monitor.pipeline import run_feed
 from monitor.types import FeedState, Fetched, FetchFailed
 from tests.feeds import UNRELATED, Entry, rss
 from tests.fetchkit import T0, Kit
-from tests.servers import FeedServer, Route
+from tests.servers import FeedServer, InFlight, Route
 
 BODY = rss(UNRELATED)
 
@@ -191,28 +188,14 @@ def test_user_agent_names_product_version_and_url(tmp_path: Path, feed_server: F
 
 
 def test_per_host_limit_holds_across_threads(tmp_path: Path, feed_server: FeedServer, kits: list[Kit]) -> None:
-    active, peak, lock = [0], [0], threading.Lock()
-
-    def slow(h: BaseHTTPRequestHandler) -> None:
-        with lock:
-            active[0] += 1
-            peak[0] = max(peak[0], active[0])
-        time.sleep(0.3)
-        with lock:
-            active[0] -= 1
-        body = BODY.encode()
-        h.send_response(200)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
-
+    held = InFlight(BODY.encode(), target=2)
     for i in range(6):
-        feed_server.routes[f"/slow{i}"] = Route(handler=slow)
+        feed_server.routes[f"/slow{i}"] = Route(handler=held)
     kit = kit_for(kits, tmp_path, [feed_server.url(f"/slow{i}") for i in range(6)], fetch={"concurrency": 6, "per_host": 2})
     with ThreadPoolExecutor(6) as pool:
         results = list(pool.map(lambda u: kit.fetcher.fetch(u, FeedState(u)), [f.url for f in kit.feeds]))
     assert all(isinstance(r, Fetched) for r in results)
-    assert peak[0] == 2
+    assert held.peak == 2
 
 
 def test_fetch_failures_are_values(tmp_path: Path, kits: list[Kit]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from monitor.delivery.deliver import Deliverer
 from monitor.pipeline import run_feed
 from tests.feeds import UNRELATED, Entry, rss
-from tests.fetchkit import T0, Kit, rows
+from tests.fetchkit import T0, Kit
 from tests.servers import FeedServer, WebhookReceiver
 
 
@@ -31,7 +31,7 @@ def test_failing_feed_raises_one_notice_and_one_on_recovery(tmp_path: Path, feed
         assert notice["feed"]["url"] == url and notice["feed"]["name"] == "Flaky"
         assert notice["consecutive_failures"] == 4  # raised on the first poll past the 1 h window
         assert "HTTP 500" in notice["last_error"]
-        assert rows(kit.store, "select seed_id from alerts") == [{"seed_id": ""}]
+        assert [(r.seed_id, r.sink) for r in kit.store.recent_alerts()] == [("", "ops")]  # a notice about no item
 
         feed_server.set("/flaky", rss(UNRELATED))
         later = times[-1] + timedelta(minutes=20)

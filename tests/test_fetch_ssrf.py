@@ -115,3 +115,22 @@ def test_guard_on_through_the_command(tmp_path: Path, feed_server: FeedServer, r
     line = json.loads(out.stdout)
     assert line["status"] == "error" and "loopback" in line["error"] and url in line["error"]
     assert feed_server.hits("/feed") == []
+
+
+def test_proxies_from_the_environment_are_not_used(monkeypatch: pytest.MonkeyPatch, feed_server: FeedServer) -> None:
+    # a proxy would connect on our behalf, so the guard would check the proxy's address, not the feed's
+    proxy = FeedServer()
+    try:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+            monkeypatch.setenv(name, proxy.url(""))
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        url = feed_server.set("/feed", BODY)
+        f = fetcher_with(Guard(allow_private=True))
+        try:
+            assert isinstance(fetch_once(f, url), Fetched)
+        finally:
+            f.close()
+        assert len(feed_server.hits("/feed")) == 1 and proxy.requests == []
+    finally:
+        proxy.close()

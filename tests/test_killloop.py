@@ -22,8 +22,7 @@ from tests.feeds import UNRELATED, Entry, rss
 from tests.outbox import SECRET
 from tests.servers import FeedServer, WebhookReceiver
 
-KILLS = 22
-BUDGET = 100.0  # seconds for the kill phase; the loop stops early rather than overrun
+KILLS = 22  # a fixed number of kills, not as many as fit in some seconds: the test's timeout bounds it
 
 # On-topic in Indonesian and English (NATO, Korsel, senjata, Ukraina, Stoltenberg) so any relevance
 # engine alerts on them; built from varied parts so no two items are near-duplicates of each other.
@@ -58,8 +57,8 @@ def test_kill9_loop_loses_no_alert(tmp_path: Path, feed_server: FeedServer, rece
     )
     receiver.delay = 0.15
 
-    kills, n, started = 0, 0, time.monotonic()
-    while kills < KILLS and time.monotonic() - started < BUDGET:
+    kills, n = 0, 0
+    while kills < KILLS:
         for _ in range(rng.randint(1, 2)):
             entries.append(entry(n))
             n += 1
@@ -96,7 +95,6 @@ def test_kill9_loop_loses_no_alert(tmp_path: Path, feed_server: FeedServer, rece
     produced, delivered, duplicates = len(alert_ids), len(set(by_id) & alert_ids), len(posts) - len(by_id)
     print(f"\nkill loop: kills={kills} items={n} alerts_produced={produced} delivered={delivered} posts={len(posts)} duplicates_by_id={duplicates}")
 
-    assert kills >= 20, f"only {kills} kills in {BUDGET:.0f} s"
     assert counts["items"] == n + len(UNRELATED), err[-2000:]
     assert produced >= 10, "too few on-topic items alerted (relevance or story folding changed?) for the loop to mean anything"
     assert counts["outbox"] == 0 and counts["dead"] == 0

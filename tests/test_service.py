@@ -18,9 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEEDS, wait_until, write_config
-from tests.feeds import RELATED_ID, UNRELATED, Entry, rss
+from monitor.store import Store
+from tests.conftest import ROOT, SEEDS, STOP_PROMISE, wait_until, write_config
+from tests.feeds import RELATED_ID, TANKS, TANKS_SEED, UNRELATED, Entry, rss
 from tests.servers import FeedServer, WebhookReceiver
+
+SEED = "000_3cec3928e0cca43c"
 
 
 class NotifyListener:
@@ -95,17 +98,17 @@ class Daemon:
             time.sleep(0.1)
         return None
 
-    def stop(self) -> tuple[int, float]:
-        started = time.monotonic()
+    def stop(self) -> int:
+        """SIGTERM, then the exit code; a daemon still running after STOP_PROMISE is killed (code -9)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            code = self.proc.wait(timeout=15)
+            code = self.proc.wait(timeout=STOP_PROMISE)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             code = self.proc.wait()
         self.log_file.close()
-        return code, time.monotonic() - started
+        return code
 
 
 
@@ -142,10 +145,10 @@ def test_run_under_a_service_manager(tmp_path: Path, feed_server: FeedServer, re
         assert listening, daemon.log
         base = f"http://{listening.group(1)}"
 
-        # the watchdog is pinged every WATCHDOG_USEC/2 by the scheduler's heartbeat
+        # the scheduler's heartbeat keeps pinging the watchdog (its period, WATCHDOG_USEC/2, is
+        # checked in process by test_health_needs_a_recent_heartbeat_and_a_store_that_answers)
         since = notify.seen()
-        time.sleep(2.0)
-        assert notify.count("WATCHDOG=1", after=since) >= 4
+        assert wait_until(lambda: notify.count("WATCHDOG=1", after=since) >= 4), "the watchdog pings stopped"
 
         assert wait_until(lambda: len(feed_server.hits("/a")) >= 1)
         status, body = _get(base + "/healthz")
@@ -183,41 +186,46 @@ def test_run_under_a_service_manager(tmp_path: Path, feed_server: FeedServer, re
         write_config(tmp_path, feeds=[feed_a], extra=service, fetch="max_redirects = 3")
         daemon.proc.send_signal(signal.SIGHUP)
         assert daemon.wait_log(r"(?m)INFO reloaded .*added=0 removed=1 .*restart_needed_for=fetch.max_redirects$", start=mark), daemon.log[mark:]
-        time.sleep(1.5)  # a run in flight at the reload may still finish
+        # a run of /b in flight at the reload may still finish: count from two polls of /a later
+        hits_a = len(feed_server.hits("/a"))
+        assert wait_until(lambda: len(feed_server.hits("/a")) >= hits_a + 2)
         hits_b = len(feed_server.hits("/b"))
         hits_a = len(feed_server.hits("/a"))
         assert wait_until(lambda: len(feed_server.hits("/a")) >= hits_a + 2)
         assert len(feed_server.hits("/b")) == hits_b
     finally:
         since = notify.seen()
-        code, took = daemon.stop()
-    assert code == 0, daemon.log
-    assert took < 10
+        code = daemon.stop()
+    assert code == 0, daemon.log  # exited by itself within STOP_PROMISE
     assert notify.wait_for("STOPPING=1", timeout=2, after=since)
 
 
 def test_reload_rebuilds_profiles_from_changed_seeds(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    (seeds / "bakery.txt").write_text("Bakery pastry award\nThe bakery on Main Street won the regional pastry award for croissants.\n")
-    url = feed_server.set("/news", rss([RELATED_ID]), etag='"1"')
+    (seeds / "tanks.txt").write_text(TANKS_SEED)
+    url = feed_server.set("/news", rss([TANKS, RELATED_ID]), etag='"1"')
     cfg = write_config(tmp_path, feeds=[{"url": url, "interval": "1s"}], webhooks=[{"name": "hook", "url": receiver.url("/hook")}])
     cfg.write_text(cfg.read_text().replace(f'seeds = "{SEEDS}"', f'seeds = "{seeds}"'))
     daemon = Daemon(cfg, tmp_path, {})
+    store = Store(f"sqlite:///{tmp_path / 'state' / 'seedwatch.db'}")
     try:
-        assert wait_until(lambda: len(feed_server.hits("/news")) >= 2)
-        time.sleep(1.5)  # a delivery tick
-        assert receiver.posts("/hook") == []  # nothing about NATO under a bakery seed
-        shutil.copy(next(SEEDS.glob("*.txt")), seeds)
+        # the tanks seed alerts on the tanks item; the NATO item, scored in the same run, does not alert
+        posts = receiver.wait_for(1, timeout=30, path="/hook")
+        assert [json.loads(p.body)["item"]["title"] for p in posts] == [TANKS.title], daemon.log
+        assert [(a.seed_id, a.title) for a in store.recent_alerts()] == [("tanks", TANKS.title)]
+        shutil.copy(SEEDS / f"{SEED}.txt", seeds)
         mark = len(daemon.log)
         daemon.proc.send_signal(signal.SIGHUP)
         assert daemon.wait_log(r"INFO reloaded .*seeds=2", start=mark), daemon.log[mark:]
         fresh = Entry(RELATED_ID.title + " lagi", RELATED_ID.summary, RELATED_ID.link + "-2")
-        feed_server.set("/news", rss([fresh, RELATED_ID]), etag='"2"')
-        posts = receiver.wait_for(1, timeout=30, path="/hook")
-        assert [json.loads(p.body)["item"]["title"] for p in posts] == [fresh.title]
+        feed_server.set("/news", rss([fresh, TANKS, RELATED_ID]), etag='"2"')
+        posts = receiver.wait_for(2, timeout=30, path="/hook")
+        assert [json.loads(p.body)["item"]["title"] for p in posts] == [TANKS.title, fresh.title]
+        assert json.loads(posts[1].body)["seed"]["id"] == SEED
     finally:
-        code, _took = daemon.stop()
+        code = daemon.stop()
+        store.close()
     assert code == 0, daemon.log
 
 
@@ -247,7 +255,7 @@ def test_offline_feeds_fail_but_the_daemon_stays_healthy(tmp_path: Path, notify:
         added = subprocess.run([sys.executable, "-m", "monitor", "feeds", "add", "https://example.org/rss", "--config", str(cfg)], cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert added.returncode == 0 and f"kill -HUP {daemon.proc.pid}" in added.stdout, added.stdout + added.stderr
     finally:
-        code, _took = daemon.stop()
+        code = daemon.stop()
     assert code == 0, daemon.log
 
 

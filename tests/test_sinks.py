@@ -1,42 +1,62 @@
-"""Wire formats: golden payloads (written by hand from the services' docs) sent through the real receiver,
-content safety, service limits, and every payload type rendered by every format."""
+"""Wire formats: golden payloads, content safety, service limits, every payload type in every format.
+
+The golden payloads are outputs: a fixed alert (`FIXED`) is rendered as the generic payload
+(tests/golden/alert.json) and delivered through the real receiver in each chat format
+(tests/golden/<format>_alert.json, first written by hand from the services' docs). After an
+intended change of a format, rewrite them and review the diff:
+    SEEDWATCH_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_sinks.py; git diff tests/golden
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from monitor import wire
 from monitor.config import validate
 from monitor.delivery import sinks
 from monitor.errors import ConfigError, DeliveryError
+from monitor.types import Alert, FeedItem, MatchedTerm
 from tests.conftest import seedwatch, write_config
-from tests.outbox import alert, deliverer, hook, queue, queue_health, store
+from tests.goldenkit import check_golden
+from tests.outbox import FEED, alert, deliverer, hook, queue, queue_health, store
 from tests.servers import WebhookReceiver
 
-GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 1, 30, 10, 0, tzinfo=timezone.utc)
+# Every character a format must escape (&, <, >) and a link with a query string.
+FIXED = Alert(
+    id="alrt_0123456789abcdef0123",
+    seed_id="000_3cec3928e0cca43c",
+    seed_title="NATO Serukan Korea Selatan Bantu Senjata untuk Ukraina",
+    item=FeedItem(
+        key="k1", feed_url=FEED, title="NATO & Korsel: <senjata> untuk Ukraina", url="https://news.example.org/nato-korsel?a=1&b=2",
+        summary="Stoltenberg di Seoul meminta Korea Selatan mengirim senjata > 100 ton.", published=NOW.replace(minute=30, hour=9), source="Antara", lang="id",
+    ),
+    score=0.82341,
+    matched=(MatchedTerm("nato", "NATO", "title"),),
+    created_at=NOW,
+    feed_name="Antara: Dunia",
+)
 
 
-def golden(name: str) -> dict:
-    return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
+def test_the_generic_payload_of_an_alert_matches_its_golden_file() -> None:
+    check_golden("alert.json", wire.alert(FIXED))
 
 
-@pytest.mark.parametrize(("fmt", "path", "expected"), [("slack", "/slack", "slack_alert.json"), ("discord", "/discord", "discord_alert.json"), ("ntfy", "/seedwatch-alerts", "ntfy_alert.json")])
+@pytest.mark.parametrize(("fmt", "path", "expected"), [("json", "/json", "alert.json"), ("slack", "/slack", "slack_alert.json"), ("discord", "/discord", "discord_alert.json"), ("ntfy", "/seedwatch-alerts", "ntfy_alert.json")])
 def test_golden_payloads_through_the_receiver(tmp_path: Path, receiver: WebhookReceiver, fmt: str, path: str, expected: str) -> None:
     st = store(tmp_path)
-    body = golden("alert.json")
-    queue(st, replace(alert(1, NOW), id=body["id"]), ["sink"], body=body)
+    queue(st, FIXED, ["sink"])  # queued as the pipeline queues it: the generic payload of the alert
     assert deliverer(st, hook("sink", receiver.url(path), format=fmt)).run_once(NOW).sent == 1
     [post] = receiver.posts()
     assert post.path == ("/" if fmt == "ntfy" else path)  # ntfy: JSON is published to the server root
     assert post.headers["content-type"] == "application/json"
-    assert post.headers["webhook-id"] == body["id"]
-    assert json.loads(post.body) == golden(expected)
+    assert post.headers["webhook-id"] == FIXED.id
+    check_golden(expected, json.loads(post.body))
 
 
 HOSTILE = {
@@ -89,7 +109,7 @@ def test_fields_are_cut_to_each_services_limits() -> None:
 
 
 def test_digest_lists_entries_and_counts_the_rest() -> None:
-    members = [json.loads(json.dumps(golden("alert.json"))) for _ in range(300)]
+    members = [wire.alert(FIXED) for _ in range(300)]
     for i, m in enumerate(members):
         m["id"], m["item"]["title"] = f"alrt_{i}", f"Korsel kirim senjata ({i}) " + "x" * 150
     digest = {"type": "seedwatch.digest", "id": "dgst_1", "created_at": NOW.isoformat(), "sink": "s", "count": 300, "reasons": ["quiet hours"], "alerts": members}
@@ -104,12 +124,12 @@ def test_digest_lists_entries_and_counts_the_rest() -> None:
 
 
 def test_a_story_update_says_so_in_chat_formats() -> None:
-    first, update = golden("alert.json"), golden("alert.json")
+    first, update = wire.alert(FIXED), wire.alert(FIXED)
     first["story"] = {"id": "sty_1", "items": 1, "sources": ["Antara"], "update": False}
     update["story"] = {"id": "sty_1", "items": 4, "sources": ["Antara", "Kompas", "Yonhap"], "update": True}
     assert not sinks.note(first).title.startswith("Update:")
     n = sinks.note(update)
-    assert n.title == "Update: " + golden("alert.json")["item"]["title"]
+    assert n.title == "Update: " + FIXED.item.title
     assert ("Story", "4 items from 3 sources") in n.fields
     assert "Update: " in sinks.slack(n)["blocks"][0]["text"]["text"] and sinks.discord(n)["embeds"][0]["title"].startswith("Update: ")
 

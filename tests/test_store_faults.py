@@ -103,7 +103,7 @@ def test_a_full_disk_is_reported_and_the_daemon_recovers_by_itself(tmp_path: Pat
             assert wait_until(lambda: _get(health)[0] == 200, timeout=30), daemon.log[-3000:]
             assert len(receiver.wait_for(1, timeout=30, path="/hook")) == 1, "no alert after the disk was freed"
         finally:
-            code, _took = daemon.stop()
+            code = daemon.stop()
         assert code == 0, daemon.log[-3000:]
         assert "Traceback" not in daemon.log and "database or disk is full; the disk holding" in daemon.log
 

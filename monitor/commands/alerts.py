@@ -12,7 +12,8 @@ from rich.table import Table
 from monitor.cli import add_config_arg
 from monitor.commands.feeds import cell
 from monitor.config import find_config, load_settings
-from monitor.service.app import App, load, utcnow
+from monitor.service.app import App, load
+from monitor.service.clock import utcnow
 from monitor.store import AlertRow, Store
 from monitor.text import printable
 

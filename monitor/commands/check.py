@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from monitor.cli import add_config_arg
-from monitor.delivery.deliver import check_sinks
-from monitor.service.app import load
+from monitor.delivery.sinks import check_sinks
+from monitor.service.loading import load
 from monitor.text import printable
 
 

@@ -15,8 +15,8 @@ from monitor.cli import add_config_arg
 from monitor.config import Settings, find_config, load_settings
 from monitor.config.edit import NewFeed, append_feeds, check_feed
 from monitor.errors import ConfigError
-from monitor.service.app import utcnow
-from monitor.service.daemon import lock_holder
+from monitor.service.clock import utcnow
+from monitor.service.lock import lock_holder
 from monitor.store import Store
 from monitor.text import printable
 from monitor.types import FeedState

@@ -7,7 +7,8 @@ import json
 
 from monitor.cli import add_config_arg, apply_log_format
 from monitor.errors import StoreError
-from monitor.service.app import App, load, utcnow
+from monitor.service.app import App, load
+from monitor.service.clock import utcnow
 
 
 def register(sub: argparse._SubParsersAction) -> None:

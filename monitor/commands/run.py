@@ -6,8 +6,9 @@ import argparse
 
 from monitor.cli import add_config_arg, apply_log_format
 from monitor.errors import StoreError
-from monitor.service.app import App, load, state_path
-from monitor.service.daemon import Daemon, lock_holder
+from monitor.service.app import App, load
+from monitor.service.daemon import Daemon
+from monitor.service.lock import lock_holder, state_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:

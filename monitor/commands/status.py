@@ -16,8 +16,8 @@ from rich.table import Table
 from monitor.cli import add_config_arg
 from monitor.commands.feeds import STYLE, FeedRow, ago, cell, feed_rows, feeds_table
 from monitor.config import Settings, find_config, load_settings
-from monitor.service.app import utcnow
-from monitor.service.daemon import lock_holder
+from monitor.service.clock import utcnow
+from monitor.service.lock import lock_holder
 from monitor.store import AlertRow, Store
 from monitor.text import printable
 

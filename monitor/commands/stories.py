@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from monitor.cli import add_config_arg
 from monitor.config import find_config, load_settings, parse_duration
-from monitor.service.app import utcnow
+from monitor.service.clock import utcnow
 from monitor.store import Store, StoryRow
 from monitor.text import printable
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from monitor.cli import add_config_arg
-from monitor.service.app import App, load, utcnow
+from monitor.service.app import App, load
+from monitor.service.clock import utcnow
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,10 +7,11 @@ import os
 import re
 from datetime import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$")
@@ -111,6 +112,10 @@ def parse_quiet_hours(text: str) -> tuple[time, time]:
 
 def cron_trigger(expr: str, tz: ZoneInfo) -> CronTrigger:
     """A five-field crontab expression ("0 8 * * 1-5") in `tz`, or ValueError."""
+    # imported here, not at the top: only a config with a digest schedule needs APScheduler,
+    # so `status`, `check` and the other light commands do not load it for nothing
+    from apscheduler.triggers.cron import CronTrigger
+
     fields = expr.split()
     if len(fields) != 5:
         raise ValueError(f"\"{expr}\" is not a five-field cron schedule like \"0 8 * * *\"")

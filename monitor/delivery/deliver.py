@@ -25,10 +25,11 @@ from monitor import wire
 from monitor.config import WebhookConfig
 from monitor.delivery import digest
 from monitor.delivery.send import TIMEOUT, Attempt, Bound, send
+from monitor.delivery.sinks import check_sinks
 from monitor.errors import DeliveryError
 from monitor.store import PendingDelivery, SinkRow, Store
 
-__all__ = ["RETRY_SCHEDULE", "TIMEOUT", "Attempt", "Deliverer", "DeliveryReport", "check_sinks", "next_attempt"]
+__all__ = ["RETRY_SCHEDULE", "TIMEOUT", "Attempt", "Deliverer", "DeliveryReport", "next_attempt"]
 
 log = logging.getLogger("seedwatch.deliver")
 
@@ -50,20 +51,6 @@ class DeliveryReport:
 
     def __add__(self, other: "DeliveryReport") -> "DeliveryReport":
         return DeliveryReport(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
-
-
-def check_sinks(webhooks: tuple[WebhookConfig, ...]) -> None:
-    """Refuse sinks that could never deliver: an Apprise URL Apprise does not understand."""
-    for hook in webhooks:
-        if hook.format == "apprise":
-            _check_apprise_url(hook)
-
-
-def _check_apprise_url(hook: WebhookConfig) -> None:
-    import apprise
-
-    if not apprise.Apprise().add(hook.url):
-        raise DeliveryError(f"webhooks \"{hook.name}\": Apprise does not understand the URL \"{hook.url}\" (see the Apprise wiki for URL forms)")
 
 
 def next_attempt(attempts_made: int, now: datetime, rng: random.Random, after: float | None = None) -> datetime | None:

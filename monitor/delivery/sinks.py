@@ -3,7 +3,8 @@
 Every payload type (alert, digest, feed health, test) first becomes a `Note` of
 plain text; each service then gets that text escaped its own way and cut to its
 own limits. Links are kept only when they are http(s): a `javascript:` link is
-dropped, never escaped into something clickable.
+dropped, never escaped into something clickable. `check_sinks` refuses, at start and in
+`seedwatch check`, a sink that could never deliver.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from urllib.parse import urlsplit
 import nh3
 
 from monitor import wire
+from monitor.config import WebhookConfig
+from monitor.errors import DeliveryError
 from monitor.urls import Url, parse_url
 
 HEALTH_REASONS = {  # wire.feed_health "reason" -> what a person reads
@@ -247,3 +250,17 @@ def _fit(joined: str, limit: int, more: int, listed: int) -> str:
         kept.append(line)
     left = more + listed - len(kept)
     return "\n".join(kept) + (f"\n…and {left} more" if left else "")
+
+
+def check_sinks(webhooks: tuple[WebhookConfig, ...]) -> None:
+    """Refuse sinks that could never deliver: an Apprise URL Apprise does not understand."""
+    for hook in webhooks:
+        if hook.format == "apprise":
+            _check_apprise_url(hook)
+
+
+def _check_apprise_url(hook: WebhookConfig) -> None:
+    import apprise
+
+    if not apprise.Apprise().add(hook.url):
+        raise DeliveryError(f"webhooks \"{hook.name}\": Apprise does not understand the URL \"{hook.url}\" (see the Apprise wiki for URL forms)")

@@ -169,25 +169,85 @@ class GuardedBackend(httpcore.SyncBackend):
         raise BlockedAddress("unix sockets are never fetched")
 
 
-class GuardedTransport(httpx.HTTPTransport):
-    """httpx's transport with our network backend.
+# httpcore's exceptions as httpx's, most specific first (httpx maps them the same way in its
+# own transport); the original stays the __cause__, so blocked_reason() still finds the guard's.
+_HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
 
-    httpx 0.28 has no public way to pass an httpcore network backend, so the pool
-    httpx built is replaced by one configured the same way plus the backend.
-    Environment proxies are not used (a proxy would hide the address actually connected).
+
+@contextlib.contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        mapped = next((ours for theirs, ours in _HTTPX_ERRORS if isinstance(exc, theirs)), None)
+        if mapped is None:
+            raise
+        raise mapped(str(exc)) from exc
+
+
+class _ResponseStream(httpx.SyncByteStream):
+    """httpcore's body iterator as an httpx stream, with its errors mapped."""
+
+    def __init__(self, inner: Iterable[bytes]) -> None:
+        self.inner = inner
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _as_httpx_errors():
+            yield from self.inner
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()
+
+
+class GuardedTransport(httpx.BaseTransport):
+    """An httpx transport over our own httpcore pool, whose network backend is the guard.
+
+    Built on public API only (httpx.BaseTransport, httpcore.ConnectionPool's `network_backend`),
+    mapping requests, responses and errors the way httpx's HTTPTransport does. No proxy is ever
+    used, from the environment or otherwise: a proxy would hide the address actually connected.
     """
 
     def __init__(self, guard: Guard, limits: httpx.Limits = httpx.Limits(), verify: ssl.SSLContext | bool = True) -> None:
-        super().__init__(limits=limits, verify=verify, trust_env=False)
-        old = self._pool
         self._pool = httpcore.ConnectionPool(
-            ssl_context=old._ssl_context,
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=GuardedBackend(guard),
         )
-        old.close()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.SyncByteStream)
+        core = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(scheme=request.url.raw_scheme, host=request.url.raw_host, port=request.url.port, target=request.url.raw_path),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _as_httpx_errors():
+            resp = self._pool.handle_request(core)
+        assert isinstance(resp.stream, Iterable)
+        return httpx.Response(status_code=resp.status, headers=resp.headers, stream=_ResponseStream(resp.stream), extensions=resp.extensions)
+
+    def close(self) -> None:
+        self._pool.close()
 
 
 def guarded_client(guard: Guard, limits: httpx.Limits = httpx.Limits(), **kwargs: Any) -> httpx.Client:

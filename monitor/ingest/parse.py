@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import timezone, tzinfo
 from typing import Any
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -53,6 +54,7 @@ _PERIOD = {"hourly": 3600, "daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 
 def parse_feed(body: bytes, headers: dict[str, str], feed_url: str, source: str, lang: str | None = None, tz: str | None = None) -> ParsedFeed:
     """Parse one feed document; raise ParseError when there is nothing usable.
 
+    Relative item links are resolved against `feed_url`, the URL the document was polled from.
     `tz` (an IANA name, the feed's `timezone`) is the zone of dates that name none (monitor.ingest.dates).
     """
     if declares_entities(body):
@@ -103,6 +105,15 @@ def _content_type(headers: dict[str, str]) -> str:
     return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
 
 
+def _absolute(link: str, feed_url: str) -> str:
+    """A relative item link resolved against the feed's URL (feedparser only applies xml:base, since
+    it never sees the URL: a feed with `<link>/news/1</link>` would otherwise alert with a dead link)."""
+    try:
+        return urljoin(feed_url, link) if link else link
+    except ValueError:  # e.g. a malformed IPv6 host: kept as written, it is no worse than before
+        return link
+
+
 def _item(entry: Any, feed_url: str, source: str, lang: str | None, zone: tzinfo) -> FeedItem | None:
     title = _cap(html_to_text(entry.get("title")), MAX_TITLE)
     summary_html = entry.get("summary") or ""
@@ -111,7 +122,7 @@ def _item(entry: Any, feed_url: str, source: str, lang: str | None, zone: tzinfo
     summary = html_to_text(summary_html) or text
     if not title and not summary:
         return None
-    link = strip_controls(entry.get("link") or "") or None
+    link = _absolute(strip_controls(entry.get("link") or ""), feed_url) or None
     guid = strip_controls(entry.get("id") or "") or None
     return FeedItem(
         key=item_key(guid, link, title, summary),

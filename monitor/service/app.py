@@ -1,4 +1,8 @@
-"""Wiring: config -> seeds -> profiles, store, fetcher, deliverer; shared by the CLI and the daemon."""
+"""Wiring: the store, fetcher, parse workers and deliverer for one config; shared by the CLI and the daemon.
+
+Reading the config, seeds and profiles is `monitor.service.loading`; `load` is re-exported
+here for the commands that open an App right after loading.
+"""
 
 from __future__ import annotations
 
@@ -7,43 +11,21 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
 
-from monitor.config import FeedConfig, Settings, find_config, load_settings
+from monitor.config import FeedConfig, Settings
 from monitor.delivery.deliver import TIMEOUT as DELIVERY_TIMEOUT
 from monitor.delivery.deliver import Deliverer
-from monitor.errors import ConfigError
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.netguard import Guard, deadline, guarded_client
 from monitor.ingest.parse import parse_feed
 from monitor.ingest.parsepool import ParsePool, parse_workers
 from monitor.pipeline import Deps, StoryMembers, run_feed
-from monitor.relevance.seeds import load_seeds
-from monitor.relevance.topics import build_profile
+from monitor.service.clock import utcnow
+from monitor.service.loading import load
 from monitor.store import Store
 from monitor.types import RunReport, Seed, TopicProfile
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def load(config: str | None) -> tuple[Settings, list[Seed], list[TopicProfile]]:
-    """Validated settings, seeds and their profiles; ConfigError on any problem."""
-    settings = load_settings(find_config(config))
-    seeds = load_seeds(settings.seeds_dir)
-    profiles = build_profiles(settings, seeds)
-    return settings, seeds, profiles
-
-
-def build_profiles(settings: Settings, seeds: list[Seed]) -> list[TopicProfile]:
-    """One profile per seed with its `[profiles."<seed id>"]` overrides; ConfigError for an unknown seed id."""
-    known = {s.id for s in seeds}
-    for seed_id in settings.profiles:
-        if seed_id not in known:
-            raise ConfigError(f"{settings.path}: profiles.{seed_id}: no seed with this id in {settings.seeds_dir} (the id is the seed file's stem)")
-    return [build_profile(seed, settings.monitor.threshold, settings.profiles.get(seed.id)) for seed in seeds]
+__all__ = ["App", "load"]
 
 
 @dataclass
@@ -106,8 +88,3 @@ class App:
         self.fetcher.close()
         self.deliverer.close()
         self.store.close()
-
-
-def state_path(settings: Settings) -> Path | None:
-    url = settings.state_url
-    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None

@@ -9,15 +9,13 @@ watchdog and is what /healthz checks. SIGHUP reloads config and seeds in place.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
 import threading
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,8 +24,10 @@ from monitor.config import FeedConfig, Settings
 from monitor.delivery.digest import cron_trigger, zone
 from monitor.errors import ConfigError, SeedwatchError, StoreError
 from monitor.pipeline import run_feed
-from monitor.service.app import App, load, state_path, utcnow
+from monitor.service.app import App, load
+from monitor.service.clock import utcnow
 from monitor.service.httpserver import Health, StatusServer
+from monitor.service.lock import acquire_lock
 from monitor.service.metrics import Metrics
 from monitor.service.notify import Notifier
 from monitor.types import FeedState, RunReport
@@ -37,51 +37,6 @@ RESTART_FETCH_KEYS = ("timeout", "max_body", "max_redirects", "concurrency", "pe
 STOP_GRACE = 8.0  # seconds in-flight jobs get after SIGTERM; systemd's default stop timeout is 90 s, ours promise is 10 s
 TICK = 5.0  # heartbeat period without a systemd watchdog
 STALE_TICKS = 3  # /healthz fails after this many missed heartbeats
-
-
-def acquire_lock(app: App) -> IO[Any] | None:
-    """One instance per state file: an exclusive lock on `<state>.lock`."""
-    path = state_path(app.settings)
-    if path is None:
-        return None
-    lock_path = Path(f"{path}.lock")
-    handle = open(lock_path, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise StoreError(f"{path}: already in use by seedwatch (pid {holder}); one instance per state file") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
-    return handle
-
-
-def lock_holder(settings: Settings) -> int | None:
-    """The pid of the daemon running on this state file, or None when none is.
-
-    Probes with a shared lock released at once; a daemon starting in that
-    microsecond would be refused, which Restart=on-failure absorbs.
-    """
-    path = state_path(settings)
-    lock_path = Path(f"{path}.lock") if path else None
-    if lock_path is None or not lock_path.exists():
-        return None
-    try:
-        handle = open(lock_path)
-    except OSError:
-        return None  # e.g. the service's private state directory, unreadable to this user
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            text = handle.read().strip()
-            return int(text) if text.isdigit() else -1
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return None
 
 
 class Daemon:
@@ -109,7 +64,7 @@ class Daemon:
         self._busy_lock = threading.Lock()
 
     def run(self) -> int:
-        lock = acquire_lock(self.app)
+        lock = acquire_lock(self.app.settings)
         try:
             self._install_signals()
             self.app.deliverer.warn_disabled(utcnow())

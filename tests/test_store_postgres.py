@@ -19,8 +19,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import sqlalchemy.exc
 
 from monitor.delivery.deliver import Deliverer
+from monitor.errors import StoreError
 from monitor.pipeline import run_feed
 from monitor.store import Store
 from tests.feeds import UNRELATED, rss
@@ -142,3 +144,19 @@ def test_a_server_that_goes_away_costs_runs_not_the_feed(cluster: Cluster, tmp_p
         assert kit.store.fault is None
     finally:
         kit.close()
+
+
+def test_reading_commands_open_postgres_read_only(cluster: Cluster) -> None:
+    url = cluster.database()
+    with pytest.raises(StoreError, match="holds no seedwatch state yet"):
+        Store(url, readonly=True)
+    Store(url).close()  # the first run creates the schema
+    reader = Store(url, readonly=True)
+    try:
+        assert reader.feed_states() == [] and reader.counts()["outbox"] == 0
+        with pytest.raises(sqlalchemy.exc.InternalError, match="read-only transaction"), reader.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE probe (a int)")  # the session itself is read-only, not just our code
+        with pytest.raises(StoreError, match="opened read-only"):
+            reader.queue_notice(({"id": "feed_x"}, ["h"], datetime.now(timezone.utc)))
+    finally:
+        reader.close()

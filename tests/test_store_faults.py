@@ -108,17 +108,19 @@ def test_a_full_disk_is_reported_and_the_daemon_recovers_by_itself(tmp_path: Pat
         assert "Traceback" not in daemon.log and "database or disk is full; the disk holding" in daemon.log
 
 
-def test_once_on_a_full_disk_says_so_in_one_line(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_once_and_run_on_a_full_disk_say_so_in_one_line(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/news", rss(UNRELATED))
     with tmpfs(tmp_path / "state", "2m") as state_dir:
         cfg = write_config(tmp_path, feeds=[{"url": url}])
         assert seedwatch("once", "--config", str(cfg)).returncode == 0
         feed_server.set("/news", rss([Entry(f"Item {n}", "y" * 3000, f"http://news.example.org/i{n}") for n in range(60)]))
         fill(state_dir)
-        out = seedwatch("once", "--config", str(cfg))
-        line = one_line_error(out)
-        assert out.returncode == 3 and f"{state_dir / 'seedwatch.db'}:" in line and "free space there" in line
-        assert seedwatch("status", "--config", str(cfg)).returncode == 0  # reading needs no space
+        for command in ("once", "run"):
+            out = seedwatch(command, "--config", str(cfg), timeout=60)
+            line = one_line_error(out)
+            assert out.returncode == 3 and f"{state_dir / 'seedwatch.db'}:" in line and "free space there" in line, (command, line)
+        for command in ("status", "alerts", "feeds"):
+            assert seedwatch(command, "--config", str(cfg)).returncode == 0, command  # reading needs no space
 
 
 def _damaged_pages(db: Path) -> tuple[int, bytes]:

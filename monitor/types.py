@@ -152,7 +152,11 @@ class StoryDecision:
 
 @dataclass(frozen=True)
 class RunReport:
-    """The outcome of one feed run; one log line and one `--json` line each."""
+    """The outcome of one feed run; one log line and one `--json` line each.
+
+    `next_poll` is when the run decided the feed is due again, also when the store could not
+    record it; `disabled` means never again (410 Gone) until `seedwatch feeds enable`.
+    """
 
     feed: str
     status: str  # ok | not_modified | error
@@ -160,6 +164,9 @@ class RunReport:
     alerts: int = 0
     error: str | None = None
     duration: float = 0.0
+    kind: str | None = None  # the error kind (FetchFailed kinds, parse, store, internal)
+    next_poll: datetime | None = None
+    disabled: bool = False
 
 
 @dataclass(frozen=True)

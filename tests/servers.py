@@ -244,11 +244,13 @@ class FeedServer(_Base):
 class WebhookReceiver(_Base):
     """Records every POST; answers from a per-path script of statuses (then 200).
 
-    `delay` seconds pass between recording a POST and answering it (a slow receiver).
+    `delay` seconds pass between recording a POST and answering it (a slow receiver);
+    `handlers[path]` answers that path itself (the hostile behaviours above, after the POST is read).
     """
 
     def __init__(self) -> None:
         self.script: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self.handlers: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}  # path -> writes the whole answer
         self.delay = 0.0
         super().__init__()
 
@@ -287,6 +289,9 @@ class WebhookReceiver(_Base):
                     queue = server.script.get(self.path, [])
                     status, headers = queue.pop(0) if queue else (200, {})
                 server._record(self, body)
+                if self.path in server.handlers:
+                    server.handlers[self.path](self)
+                    return
                 if server.delay:
                     time.sleep(server.delay)
                 self.send_response(status)

@@ -35,6 +35,15 @@ BAD = [
     ('name = "A"', "enabled = 3", "feeds[0].enabled", "valid boolean"),
     ('poll_interval = "10m"', "allow_private_networks = \"maybe\"", "monitor.allow_private_networks", "valid boolean"),
     ('url = "https://a.example.org/rss"\n', "", "feeds[0].url", "required key is missing"),
+    # zero where zero is absurd: "0s" polled a feed ~466 times a second
+    ('poll_interval = "10m"', 'poll_interval = "0s"', "monitor.poll_interval", '"0s" is shorter than the minimum 1s'),
+    ('interval = "30m"', "interval = 0", "feeds[1].interval", "0 is shorter than the minimum 1s"),
+    ('poll_interval = "10m"', 'delivery_interval = "0.2s"', "monitor.delivery_interval", '"0.2s" is shorter than the minimum 1s'),
+    ('poll_interval = "10m"', '[fetch]\ntimeout = "0s"', "fetch.timeout", '"0s" is shorter than the minimum 1s'),
+    ('poll_interval = "10m"', '[fetch]\nbackoff_cap = "0s"', "fetch.backoff_cap", "shorter than the minimum 1s"),
+    ('poll_interval = "10m"', '[stories]\nwindow = "0s"', "stories.window", '"0s" is shorter than the minimum 1m'),
+    # a feed listed twice was fetched twice per cycle; spellings of one address are one feed
+    ('url = "https://b.example.org/rss"', 'url = "https://A.example.org:443/rss"', "feeds[1].url", 'is a duplicate of feeds[0]'),
 ]
 
 

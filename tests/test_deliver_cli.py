@@ -52,7 +52,8 @@ def test_alerts_lists_failed_and_retry_resends(tmp_path: Path, receiver: Webhook
     queue(st, good, ["h"])
     queue(st, bad, ["h"])
     d = deliverer(st, hook("h", url))
-    st.mark_sent(good.id, "h", now)
+    assert [p.alert_id for p in st.claim_due(now, "h", "test", now, 1, alert_id=good.id)] == [good.id]
+    assert st.mark_sent(good.id, "h", now, "test")
     t = now - timedelta(days=4)
     for _ in range(15):  # bounded: 12 attempts exhaust the schedule
         d.run_once(t)

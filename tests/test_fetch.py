@@ -106,7 +106,8 @@ def test_non_http_redirect_is_refused(tmp_path: Path, feed_server: FeedServer, k
     url = feed_server.set("/file", status=302, headers={"Location": "file:///etc/passwd"})
     kit = kit_for(kits, tmp_path, [url])
     report = run_feed(kit.feeds[0], kit.deps, T0)
-    assert report.status == "error" and "only http and https" in (report.error or "")
+    assert report.status == "error" and 'redirect to "file:///etc/passwd" is not an http(s) URL' in (report.error or "")
+    assert kit.store.feed_state(url).last_error_kind == "bad_url"
 
 
 def test_410_disables_the_feed_loudly(tmp_path: Path, feed_server: FeedServer, kits: list[Kit], caplog: pytest.LogCaptureFixture) -> None:

@@ -70,7 +70,7 @@ def test_update_payload_carries_the_story_and_attached_items_queue_nothing(tmp_p
     for item, queued in (first, copy, news):
         counts.append(len(commit(store, members, FeedState(url=item.feed_url), "f", NOW, [item], [queued], rules=rules)[1]))
     assert counts == [1, 0, 1]
-    pending = {p.alert_id: p.payload for p in store.due_deliveries(NOW, ["hook"])}
+    pending = {p.alert_id: p.payload for p in store.claim_due(NOW, "hook", "test", NOW, 100)}
     assert len(pending) == 2
     stories = {p["story"]["id"] for p in pending.values()}
     assert len(stories) == 1

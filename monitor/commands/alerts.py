@@ -6,12 +6,16 @@ import argparse
 import json
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli import add_config_arg
+from monitor.commands.feeds import cell
+from monitor.config import find_config, load_settings
 from monitor.service.app import App, load
 from monitor.service.clock import utcnow
-from monitor.store import AlertRow
+from monitor.store import AlertRow, Store
+from monitor.text import printable
 
 STATUS_STYLE = {"sent": "green", "pending": "yellow", "held": "cyan", "digested": "cyan", "dead": "bold red"}
 
@@ -32,19 +36,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    app = App.open(*load(args.config), polls=False)
+    settings = load_settings(find_config(args.config))
+    store = Store(settings.state_url, readonly=True)
     try:
-        rows = app.store.recent_alerts(args.limit, failed_only=args.failed)
-        disabled = [r for r in app.deliverer.sink_rows(utcnow()).values() if r.disabled_at]
+        rows = store.recent_alerts(args.limit, failed_only=args.failed)
+        urls = {h.name: h.url for h in settings.webhooks}
+        # a 410 mark holds for the URL that answered it; a changed URL is tried again at the next delivery
+        disabled = [r for r in store.sink_rows(list(urls)).values() if r.disabled_at and r.url == urls[r.name]]
     finally:
-        app.close()
+        store.close()
     if args.json:
         for r in rows:
             print(json.dumps(_as_json(r), ensure_ascii=False))
         return 0
     console = Console()
     for r in disabled:
-        console.print(f"[bold red]sink {r.name} is DISABLED[/] since {r.disabled_at:%Y-%m-%d %H:%M} UTC: {r.disabled_reason}; fix the URL or run `seedwatch test-webhook {r.name}`", markup=True, highlight=False)
+        name, reason = escape(printable(r.name)), escape(printable(r.disabled_reason, 300))
+        console.print(f"[bold red]sink {name} is DISABLED[/] since {r.disabled_at:%Y-%m-%d %H:%M} UTC: {reason}; fix the URL or run `seedwatch test-webhook {name}`", markup=True, highlight=False)
     if not rows:
         console.print("no dead-lettered deliveries" if args.failed else "no alerts yet")
         return 0
@@ -54,8 +62,8 @@ def run_list(args: argparse.Namespace) -> int:
     for r in rows:
         style = STATUS_STYLE.get(r.status or "", "")
         table.add_row(
-            f"{r.created_at:%Y-%m-%d %H:%M}", r.id, r.sink or "-", f"[{style}]{r.status or 'no sink'}[/]" if style else (r.status or "no sink"),
-            str(r.attempts), f"{r.score:.2f}" if r.seed_id else "", r.title or "", r.last_error or "",
+            f"{r.created_at:%Y-%m-%d %H:%M}", r.id, cell(r.sink or "-"), f"[{style}]{r.status}[/]" if style else cell(r.status or "no sink"),
+            str(r.attempts), f"{r.score:.2f}" if r.seed_id else "", cell(r.title, 300), cell(r.last_error, 300),
         )
     console.print(table)
     return 0

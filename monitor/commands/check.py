@@ -7,6 +7,7 @@ import argparse
 from monitor.cli import add_config_arg
 from monitor.delivery.sinks import check_sinks
 from monitor.service.loading import load
+from monitor.text import printable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,13 +20,14 @@ def run(args: argparse.Namespace) -> int:
     settings, seeds, profiles = load(args.config)
     check_sinks(settings.webhooks)  # the same refusal `run` would make at start
     enabled = sum(f.enabled for f in settings.feeds)
-    print(f"config   {settings.path}: ok")
-    print(f"state    {settings.state_url}")
+    print(f"config   {printable(settings.path)}: ok")
+    print(f"state    {printable(settings.state_url)}")
     print(f"feeds    {len(settings.feeds)} ({enabled} enabled), default interval {settings.monitor.poll_interval:g} s")
-    print(f"webhooks {len(settings.webhooks)}: " + (", ".join(f"{h.name} ({h.format})" for h in settings.webhooks) or "none (alerts are only logged)"))
-    print(f"seeds    {len(seeds)} in {settings.seeds_dir}")
+    print(f"webhooks {len(settings.webhooks)}: " + (", ".join(f"{printable(h.name)} ({h.format})" for h in settings.webhooks) or "none (alerts are only logged)"))
+    print(f"seeds    {len(seeds)} in {printable(settings.seeds_dir)}")
     for seed, profile in zip(seeds, profiles):
-        top = ", ".join(g.name for g in sorted(profile.groups, key=lambda g: -g.weight)[:6])
-        print(f"  {seed.id}: {seed.title[:70]} [{profile.lang}] {len(profile.groups)} groups; top: {top}")
+        # a seed's title and its rare words are text from a file: an ESC in them must not reach the terminal
+        top = ", ".join(printable(g.name) for g in sorted(profile.groups, key=lambda g: -g.weight)[:6])
+        print(f"  {printable(seed.id)}: {printable(seed.title, 70)} [{profile.lang}] {len(profile.groups)} groups; top: {top}")
     print(f"threshold {settings.monitor.threshold:g}")
     return 0

@@ -14,6 +14,7 @@ from monitor.ingest.fetch import Fetcher
 from monitor.ingest.netguard import Guard
 from monitor.relevance.score import score
 from monitor.service.app import load
+from monitor.text import printable
 from monitor.types import FeedItem, FeedState, Fetched
 
 
@@ -45,11 +46,11 @@ def run(args: argparse.Namespace) -> int:
     title, _, rest = text.strip().partition("\n")
     item = FeedItem(key="explain", feed_url="", title=title.strip(), url=args.url, summary=rest.strip()[:1500], published=None, source="explain", text=rest.strip())
     match = score(item, profile)
-    print(f"seed    {profile.seed_id}: {profile.seed_title}")
+    print(f"seed    {printable(profile.seed_id)}: {printable(profile.seed_title)}")
     print(f"score   {match.score:.3f} (threshold {profile.threshold:g}) -> {'ALERT' if match.alert else 'no alert'}")
-    print(f"why     {match.explanation}")
+    print(f"why     {printable(match.explanation)}")
     for m in match.matched:
-        print(f"  {m.group:<20} {m.term!r} in {m.where}")
+        print(f"  {printable(m.group):<20} {printable(m.term)!r} in {m.where}")
     return 0
 
 

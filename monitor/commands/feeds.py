@@ -9,6 +9,7 @@ from datetime import datetime
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from monitor.cli import add_config_arg
 from monitor.config import Settings, find_config, load_settings
@@ -17,6 +18,7 @@ from monitor.errors import ConfigError
 from monitor.service.clock import utcnow
 from monitor.service.lock import lock_holder
 from monitor.store import Store
+from monitor.text import printable
 from monitor.types import FeedState
 
 STYLE = {"ok": "green", "failing": "red", "silent": "yellow", "disabled": "red bold", "new": "cyan", "paused": "dim"}
@@ -93,8 +95,14 @@ def feeds_table(rows: list[FeedRow], now: datetime, title: str = "Feeds") -> Tab
         table.add_column(col, overflow="fold")
     for r in rows:
         error = f"{r.last_error_kind}: {r.last_error}" if r.last_error and r.status != "ok" else ""
-        table.add_row(r.name or r.url, f"[{STYLE[r.status]}]{r.status}[/]", ago(r.last_success, now), str(r.consecutive_failures or ""), error[:160], ago(r.next_poll, now))
+        table.add_row(cell(r.name or r.url), f"[{STYLE[r.status]}]{r.status}[/]", ago(r.last_success, now), str(r.consecutive_failures or ""), cell(error, 160), ago(r.next_poll, now))
     return table
+
+
+def cell(value: object, limit: int | None = None) -> Text:
+    """Text from a feed, a receiver or a seed for a rich table: controls dropped, never read as markup
+    (a title with `[/b]` crashed the table; one with `[link=...]` put markup in the operator's terminal)."""
+    return Text(printable(value, limit))
 
 
 def row_json(row: FeedRow) -> str:
@@ -106,7 +114,7 @@ def row_json(row: FeedRow) -> str:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(find_config(args.config))
-    store = Store(settings.state_url)
+    store = Store(settings.state_url, readonly=True)
     try:
         rows = feed_rows(settings, store)
     finally:

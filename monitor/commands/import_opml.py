@@ -11,6 +11,7 @@ from monitor.config import find_config, load_settings
 from monitor.config.edit import NewFeed, append_feeds, check_feed
 from monitor.errors import ConfigError
 from monitor.ingest.opml import parse_opml
+from monitor.urls import Url, parse_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def same_feed(url: str) -> str:
+    """What the config's duplicate check compares: spellings of one address are one feed."""
+    parsed = parse_url(url)
+    return parsed.key if isinstance(parsed, Url) else url
+
+
 def run(args: argparse.Namespace) -> int:
     path = find_config(args.config)
     settings = load_settings(path)
@@ -29,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         data = source.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    known = {f.url for f in settings.feeds}
+    known = {same_feed(f.url) for f in settings.feeds}
     new: list[NewFeed] = []
     present = invalid = 0
     for item in parse_opml(data, str(source)):
@@ -38,10 +45,10 @@ def run(args: argparse.Namespace) -> int:
         if problem:
             invalid += 1
             print(f"skipped  {source}:{item.line}: {item.url}: {problem}")
-        elif item.url in known:
+        elif same_feed(item.url) in known:
             present += 1
         else:
-            known.add(item.url)
+            known.add(same_feed(item.url))
             new.append(feed)
             print(f"{'would add' if args.dry_run else 'added'}  {item.name or '-'}  {item.url}")
     if new and not args.dry_run:

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from monitor.cli import add_config_arg, apply_log_format
+from monitor.errors import StoreError
 from monitor.service.app import App, load
 from monitor.service.clock import utcnow
 
@@ -23,12 +24,17 @@ def run(args: argparse.Namespace) -> int:
     app = App.open(settings, seeds, profiles)
     try:
         totals = {"ok": 0, "not_modified": 0, "error": 0, "new": 0, "alerts": 0}
+        store_fault = None
         for report in app.poll_all():
+            if report.kind == "store":
+                store_fault = store_fault or report.error
             totals[report.status] += 1
             totals["new"] += report.new
             totals["alerts"] += report.alerts
             if args.json:
                 print(json.dumps({"feed": report.feed, "status": report.status, "new": report.new, "alerts": report.alerts, "error": report.error}, ensure_ascii=False), flush=True)
+        if store_fault:  # every feed hit the same wall: say it once, with the file and the fix, and exit 3
+            raise StoreError(store_fault)
         delivered = app.deliverer.run_once(utcnow())
         if not args.json:
             print(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 
 from monitor.cli import add_config_arg, apply_log_format
+from monitor.errors import StoreError
 from monitor.service.app import App, load
 from monitor.service.daemon import Daemon
+from monitor.service.lock import lock_holder, state_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,4 +20,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings, seeds, profiles = load(args.config)
     apply_log_format(args, settings.monitor.log_format)
-    return Daemon(App.open(settings, seeds, profiles)).run()
+    # Refuse a second daemon before anything is forked or the store touched: a refusal after
+    # App.open left parse workers behind (an atexit traceback) and had migrated the schema.
+    # Daemon.run still takes the lock itself, for the instant two start together.
+    holder = lock_holder(settings)
+    if holder is not None:
+        raise StoreError(f"{state_path(settings)}: already in use by seedwatch (pid {holder if holder > 0 else '?'}); one instance per state file")
+    app = App.open(settings, seeds, profiles)
+    try:
+        return Daemon(app).run()
+    except BaseException:
+        app.close()  # a refusal inside run() (the lock, the listener) must not leave workers behind
+        raise

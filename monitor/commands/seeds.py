@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli import add_config_arg
+from monitor.commands.feeds import cell
 from monitor.errors import ConfigError
 from monitor.service.app import load
+from monitor.text import printable
 from monitor.types import TopicProfile
 
 MAX_ALIASES = 12
@@ -38,15 +41,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def profile_table(profile: TopicProfile, all_aliases: bool = False) -> Table:
-    table = Table(title=f"{profile.seed_id}: {profile.seed_title} [{profile.lang}] threshold {profile.threshold:g}", title_justify="left")
+    table = Table(title=escape(f"{printable(profile.seed_id)}: {printable(profile.seed_title)} [{profile.lang}] threshold {profile.threshold:g}"), title_justify="left")
     for col in ("group", "kind", "weight", "flags", "aliases"):
         table.add_column(col, overflow="fold")
     for g in profile.groups:
         aliases = g.aliases if all_aliases else g.aliases[:MAX_ALIASES]
         more = "" if len(aliases) == len(g.aliases) else f" (+{len(g.aliases) - len(aliases)})"
-        table.add_row(g.name, g.kind, f"{g.weight:.2f}", "required" if g.required else "", ", ".join(aliases) + more)
+        table.add_row(cell(g.name), g.kind, f"{g.weight:.2f}", "required" if g.required else "", cell(", ".join(aliases) + more))
     if profile.excluded:
-        table.caption = "excluded terms: " + ", ".join(profile.excluded)
+        table.caption = escape("excluded terms: " + ", ".join(printable(t) for t in profile.excluded))
     return table
 
 
@@ -56,5 +59,5 @@ def facts_table(profile: TopicProfile) -> Table:
         table.add_column(col, overflow="fold")
     for f in profile.facts:
         actors = ", ".join(e + ("" if e in f.anchors else " (object)") for e in f.entities)
-        table.add_row(f.kind, actors, ", ".join(f.concepts), f"{f.weight:.2f}", f.text[:90])
+        table.add_row(f.kind, cell(actors), cell(", ".join(f.concepts)), f"{f.weight:.2f}", cell(f.text, 90))
     return table

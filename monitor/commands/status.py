@@ -10,14 +10,16 @@ from collections import Counter
 from datetime import datetime
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli import add_config_arg
-from monitor.commands.feeds import STYLE, FeedRow, ago, feed_rows, feeds_table
+from monitor.commands.feeds import STYLE, FeedRow, ago, cell, feed_rows, feeds_table
 from monitor.config import Settings, find_config, load_settings
 from monitor.service.clock import utcnow
 from monitor.service.lock import lock_holder
 from monitor.store import AlertRow, Store
+from monitor.text import printable
 
 SHOW = 10  # rows per table
 
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(find_config(args.config))
     pid = lock_holder(settings)
     health = probe_health(settings) if pid else None
-    store = Store(settings.state_url)
+    store = Store(settings.state_url, readonly=True)  # reading needs no write access, and migrates nothing
     try:
         rows = feed_rows(settings, store)
         alerts = store.recent_alerts(limit=SHOW * 4)
@@ -65,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     daemon = f"running (pid {pid})" if pid else "not running"
-    console.print(f"[bold]seedwatch[/] config {settings.path}  state {settings.state_url}")
-    console.print(f"daemon {daemon}" + (f", {health}" if health else ""))
+    console.print(f"[bold]seedwatch[/] config {escape(printable(settings.path))}  state {escape(printable(settings.state_url))}")
+    console.print(f"daemon {daemon}" + (f", {escape(printable(health, 300))}" if health else ""))
     console.print(_summary(rows, counts))
     failing = sorted((r for r in rows if r.status in ("failing", "silent", "disabled")), key=lambda r: -r.consecutive_failures)
     if failing:
@@ -93,7 +95,7 @@ def _next_polls(rows: list[FeedRow], now: datetime) -> Table:
         table.add_column(col, overflow="fold")
     due = sorted((r for r in rows if r.next_poll and r.status not in ("disabled", "paused")), key=lambda r: r.next_poll or now)
     for r in due[:SHOW]:
-        table.add_row(ago(r.next_poll, now), r.name or r.url, f"[{STYLE[r.status]}]{r.status}[/]")
+        table.add_row(ago(r.next_poll, now), cell(r.name or r.url), f"[{STYLE[r.status]}]{r.status}[/]")
     return table
 
 
@@ -112,7 +114,7 @@ def _alerts_table(alerts: list[AlertRow], now: datetime) -> Table:
     for col in ("when", "seed", "score", "title", "delivery"):
         table.add_column(col, overflow="fold")
     for a, delivery in _grouped(alerts):
-        table.add_row(ago(a.created_at, now), a.seed_id, f"{a.score:.2f}", a.title[:100], delivery)
+        table.add_row(ago(a.created_at, now), cell(a.seed_id), f"{a.score:.2f}", cell(a.title, 100), cell(delivery))
     return table
 
 

@@ -10,6 +10,7 @@ from monitor.cli import add_config_arg
 from monitor.config import find_config, load_settings, parse_duration
 from monitor.service.clock import utcnow
 from monitor.store import Store, StoryRow
+from monitor.text import printable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(find_config(args.config))
     since = args.since if args.since is not None else settings.stories.window
-    store = Store(settings.state_url)
+    store = Store(settings.state_url, readonly=True)
     try:
         rows = store.recent_stories(utcnow() - timedelta(seconds=since), args.seed, args.limit)
     finally:
@@ -64,10 +65,12 @@ def as_json(row: StoryRow) -> dict:
 
 
 def as_text(row: StoryRow) -> str:
-    sources = ", ".join(dict.fromkeys(i.source for i in row.items))
-    lines = [f"{row.id}  {row.seed_id}  {len(row.items)} items  {row.created_at:%Y-%m-%d %H:%M} .. {row.last_at:%Y-%m-%d %H:%M}  [{sources}]", f"  {row.title}"]
+    """A story for a terminal: every text from the feeds through `printable` (no escape sequences)."""
+    p = printable
+    sources = ", ".join(dict.fromkeys(p(i.source) for i in row.items))
+    lines = [f"{row.id}  {p(row.seed_id)}  {len(row.items)} items  {row.created_at:%Y-%m-%d %H:%M} .. {row.last_at:%Y-%m-%d %H:%M}  [{sources}]", f"  {p(row.title)}"]
     for i in row.items:
         mark = "UPDATE" if i.update else ("ALERT " if i.alert_id else "      ")
-        lines.append(f"    {mark} {i.at:%m-%d %H:%M} {i.score:.2f} {i.source} [{i.lang or '?'}] {i.title}")
-        lines.append(f"           {i.url or ''}  ({i.reason})")
+        lines.append(f"    {mark} {i.at:%m-%d %H:%M} {i.score:.2f} {p(i.source)} [{p(i.lang) or '?'}] {p(i.title)}")
+        lines.append(f"           {p(i.url)}  ({p(i.reason)})")
     return "\n".join(lines)

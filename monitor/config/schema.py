@@ -21,6 +21,7 @@ from pydantic import (
 
 from monitor.config.values import (
     cron_trigger,
+    duration_at_least,
     interpolate,
     parse_duration,
     parse_listen,
@@ -28,8 +29,14 @@ from monitor.config.values import (
     parse_size,
     zone,
 )
+from monitor.urls import BadUrl, Url, parse_url
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+# Minimums where zero or a few milliseconds would be absurd ("0s" polled a feed ~466 times a second)
+PollInterval = Annotated[float, BeforeValidator(duration_at_least(1.0, "a feed is polled at most once a second"))]
+Tick = Annotated[float, BeforeValidator(duration_at_least(1.0, "at most once a second"))]
+Deadline = Annotated[float, BeforeValidator(duration_at_least(1.0, "no fetch completes in less"))]
+Window = Annotated[float, BeforeValidator(duration_at_least(60.0, "copies of a story arrive over minutes to hours"))]
 Size = Annotated[int, BeforeValidator(parse_size)]
 EnvStr = Annotated[str, BeforeValidator(lambda v: interpolate(v) if isinstance(v, str) else v)]
 
@@ -41,28 +48,28 @@ class _Model(BaseModel):
 class MonitorSection(_Model):
     state: EnvStr = "${STATE_DIRECTORY:-../state}/seedwatch.db"
     seeds: EnvStr = "../seeds"
-    poll_interval: Duration = 900.0
+    poll_interval: PollInterval = 900.0
     threshold: float = Field(0.5, ge=0.0, le=1.0)
     allow_private_networks: bool = False
     allow_hosts: tuple[str, ...] = ()
     max_age: Duration = 14 * 86400.0
-    delivery_interval: Duration = 10.0
+    delivery_interval: Tick = 10.0
     log_format: Literal["text", "json"] = "text"
 
 
 class FetchSection(_Model):
-    timeout: Duration = 30.0
-    max_body: Size = 10 * 2**20
+    timeout: Deadline = 30.0
+    max_body: Size = Field(10 * 2**20, ge=1024)
     max_redirects: int = Field(5, ge=0, le=20)
     concurrency: int = Field(8, ge=1, le=256)
     per_host: int = Field(2, ge=1, le=64)
-    max_interval: Duration = 86400.0
-    backoff_cap: Duration = 6 * 3600.0
+    max_interval: PollInterval = 86400.0
+    backoff_cap: PollInterval = 6 * 3600.0
     jitter: float = Field(0.1, ge=0.0, le=1.0)
     failing_after: Duration = 86400.0  # failing this long raises one feed-health notice
     silent_factor: float = Field(10.0, ge=0.0)  # silent for this many learnt cadences: a notice too (0: off)
     adaptive: bool = False  # poll at half the learnt cadence, within [min_interval, max_interval]
-    min_interval: Duration = 300.0
+    min_interval: PollInterval = 300.0
 
 
 class ServiceSection(_Model):
@@ -84,7 +91,7 @@ class ServiceSection(_Model):
 
 class StoriesSection(_Model):
     enabled: bool = True  # false: every matching item alerts on its own, no story folding
-    window: Duration = 72 * 3600.0
+    window: Window = 72 * 3600.0
     similarity: float = Field(0.25, gt=0.0, le=1.0)
     update_delta: float = Field(0.15, ge=0.0, le=1.0)
     score_tolerance: float = Field(0.15, ge=0.0, le=1.0)
@@ -94,14 +101,22 @@ class FeedConfig(_Model):
     url: EnvStr
     name: str = ""
     lang: str | None = None
-    interval: Duration | None = None
+    interval: PollInterval | None = None
     enabled: bool = True
+    timezone: str | None = None  # IANA zone of the feed's dates that name none (default UTC)
 
     @field_validator("url")
     @classmethod
     def _http_only(cls, v: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", v):
-            raise ValueError(f"\"{v}\" is not an http(s) URL")
+        if isinstance(url := parse_url(v), BadUrl):
+            raise ValueError(str(url))
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str | None) -> str | None:
+        if v is not None:
+            zone(v)
         return v
 
 
@@ -134,8 +149,8 @@ class WebhookConfig(_Model):
             if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", v):
                 raise ValueError(f"\"{v}\" is not an Apprise URL like \"mailto://user:pass@example.org\"")
             return v
-        if not re.match(r"^https?://[^/\s]+", v):
-            raise ValueError(f"\"{v}\" is not an http(s) URL")
+        if isinstance(url := parse_url(v), BadUrl):
+            raise ValueError(str(url))
         if fmt == "ntfy" and not re.match(r"^https?://[^/\s]+/[^/?#\s]+", v):
             raise ValueError(f"\"{v}\" names no topic; use the topic URL, e.g. \"https://ntfy.sh/mytopic\"")
         return v
@@ -209,6 +224,19 @@ class Settings(_Model):
             if hook.name in seen:
                 raise ValueError(f"webhooks[{i}].name: \"{hook.name}\" is used twice")
             seen.add(hook.name)
+        return self
+
+    @model_validator(mode="after")
+    def _unique_feeds(self) -> "Settings":
+        """One table per feed: a second one would be fetched again in every cycle. Spellings of one
+        address (case of the host, a default port) count as the same URL."""
+        first: dict[str, int] = {}
+        for i, feed in enumerate(self.feeds):
+            url = parse_url(feed.url)
+            key = url.key if isinstance(url, Url) else feed.url
+            if key in first:
+                raise ValueError(f"feeds[{i}].url: \"{feed.url}\" is a duplicate of feeds[{first[key]}] (each feed is listed once)")
+            first[key] = i
         return self
 
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +34,27 @@ def parse_duration(value: Any) -> float:
         raise ValueError(f"\"{value}\" is not a duration like \"10m\"")
     d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
     return d * 86400 + h * 3600 + mi * 60 + s
+
+
+def duration_at_least(minimum: float, why: str) -> Callable[[Any], float]:
+    """A duration parser that also refuses values under `minimum` seconds, saying `why`."""
+
+    def parse(value: Any) -> float:
+        seconds = parse_duration(value)
+        if seconds < minimum:
+            shown = f"\"{value}\"" if isinstance(value, str) else repr(value)
+            raise ValueError(f"{shown} is shorter than the minimum {format_duration(minimum)} ({why})")
+        return seconds
+
+    return parse
+
+
+def format_duration(seconds: float) -> str:
+    """60 -> "1m", 1.5 -> "1.5s": the shortest spelling parse_duration reads back."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
 
 
 def parse_size(value: Any) -> int:

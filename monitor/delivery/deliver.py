@@ -1,48 +1,44 @@
-"""Outbox -> sinks: rendering, signing, at-least-once delivery, retries, budgets and digests.
+"""Outbox -> sinks: at-least-once delivery, retries, budgets and digests; one request is monitor.delivery.send.
 
-A delivery is marked sent only after a 2xx; any crash before that means the
-same message (same `webhook-id`) is sent again, never lost. Whether a fresh
-alert goes out now or waits for a digest is decided by monitor.delivery.digest.
+A delivery is claimed before it is sent and marked sent only after a 2xx, by its claimer; any
+crash before that means the same message (same `webhook-id`) is sent again once the claim
+lapses, never lost, and never sent by two senders at once. Whether a fresh alert goes out now
+or waits for a digest is decided by monitor.delivery.digest.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import random
+import secrets
+import socket
 import threading
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
-from standardwebhooks import Webhook
 
-from monitor import USER_AGENT, wire
+from monitor import wire
 from monitor.config import WebhookConfig
-from monitor.delivery import digest, sinks
+from monitor.delivery import digest
+from monitor.delivery.send import TIMEOUT, Attempt, Bound, send
 from monitor.delivery.sinks import check_sinks
 from monitor.errors import DeliveryError
-from monitor.headers import retry_after
 from monitor.store import PendingDelivery, SinkRow, Store
+
+__all__ = ["RETRY_SCHEDULE", "TIMEOUT", "Attempt", "Deliverer", "DeliveryReport", "next_attempt"]
 
 log = logging.getLogger("seedwatch.deliver")
 
 # In the spirit of Standard Webhooks: now, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, ... about 3 days in all
 # (the retries add up to 67.6 h); the 12th failed attempt dead-letters the delivery.
 RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000, 36000, 36000, 36000, 36000)
-TIMEOUT = 15.0
 MAX_RETRY_AFTER = 86400.0  # a receiver may slow us down, not park an alert for weeks
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """What a receiver answered (or why there was no answer)."""
-
-    ok: bool
-    status: int | None
-    detail: str
-    retry_after: float | None = None
+MAX_PARALLEL = 8  # sinks sent to at once in one tick
+CLAIM_BATCH = 10  # rows claimed at a time per sink; the claim lasts as long as sending them all may take
 
 
 @dataclass(frozen=True)
@@ -53,50 +49,8 @@ class DeliveryReport:
     held: int = 0
     digests: int = 0
 
-
-def signed_headers(hook: WebhookConfig, msg_id: str, now: datetime, body: str) -> dict[str, str]:
-    """Standard Webhooks headers; the signature only when a secret is configured."""
-    headers = {"webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp()))}
-    if hook.secret:
-        headers["webhook-signature"] = Webhook(hook.secret).sign(msg_id, now, body)
-    return headers
-
-
-def send(client: httpx.Client, hook: WebhookConfig, msg_id: str, payload: dict[str, Any], now: datetime) -> Attempt:
-    """Render `payload` in the sink's format and send it once."""
-    if hook.format == "apprise":
-        return _send_apprise(hook, payload)
-    url, body = sinks.render(hook.format, payload, hook.url)
-    return post(client, hook, url, msg_id, body, now)
-
-
-def post(client: httpx.Client, hook: WebhookConfig, url: str, msg_id: str, body: dict[str, Any], now: datetime) -> Attempt:
-    """One signed POST; redirects are failures (a moved receiver must be reconfigured, not guessed)."""
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **signed_headers(hook, msg_id, now, text)}
-    try:
-        resp = client.post(url, content=text.encode("utf-8"), headers=headers, timeout=TIMEOUT, follow_redirects=False)
-    except httpx.HTTPError as exc:
-        return Attempt(False, None, f"{url}: {type(exc).__name__}: {exc}")
-    if 200 <= resp.status_code < 300:
-        return Attempt(True, resp.status_code, f"HTTP {resp.status_code}")
-    detail = f"{url}: HTTP {resp.status_code}"
-    if resp.is_redirect:
-        detail += f" redirect to {resp.headers.get('location', '?')} (not followed: update the sink URL)"
-    return Attempt(False, resp.status_code, detail, retry_after(dict(resp.headers), now))
-
-
-def _send_apprise(hook: WebhookConfig, payload: dict[str, Any]) -> Attempt:
-    """Through Apprise (imported only here: an optional extra). It reports success only as a bool."""
-    import apprise
-
-    title, body = sinks.apprise_message(sinks.note(payload))
-    apobj = apprise.Apprise()
-    if not apobj.add(hook.url):
-        return Attempt(False, None, f"sink {hook.name}: Apprise does not understand this URL")
-    if apobj.notify(title=title, body=body, body_format=apprise.NotifyFormat.HTML):
-        return Attempt(True, None, "delivered by Apprise")
-    return Attempt(False, None, f"sink {hook.name}: Apprise could not deliver (see its log lines above)")
+    def __add__(self, other: "DeliveryReport") -> "DeliveryReport":
+        return DeliveryReport(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
 def next_attempt(attempts_made: int, now: datetime, rng: random.Random, after: float | None = None) -> datetime | None:
@@ -116,7 +70,9 @@ class Deliverer:
     """Sends due outbox rows to their sinks, holding and folding alerts as each sink's policy says.
 
     `client` is the seam for the network guard: pass an httpx.Client whose transport
-    refuses private addresses, and every webhook POST goes through it.
+    refuses private addresses, and every webhook POST goes through it; `bound` is that
+    transport's total deadline (monitor.delivery.send). Each tick sends to every sink at once,
+    one worker per sink (at most MAX_PARALLEL), so a stalled receiver delays only itself.
     """
 
     def __init__(
@@ -126,15 +82,20 @@ class Deliverer:
         client: httpx.Client | None = None,
         rng: random.Random | None = None,
         lock: threading.Lock | None = None,
+        bound: Bound = nullcontext,
+        timeout: float = TIMEOUT,
     ) -> None:
         self.store = store
         self.hooks = {h.name: h for h in webhooks}
         self.policies = {h.name: digest.Policy.of(h) for h in webhooks}
-        self.client = client or httpx.Client(timeout=TIMEOUT)
+        self.client = client or httpx.Client(timeout=timeout)
         self.rng = rng or random.Random()
-        # the daemon's delivery tick and a digest job must not send the same row twice; a reloaded
+        self.bound, self.timeout = bound, timeout
+        # the daemon's delivery tick and a digest job must not fold one digest twice; a reloaded
         # Deliverer takes over its predecessor's lock, so a run in flight on the old one is waited for
         self.lock = lock or threading.Lock()
+        # rows are claimed in this name; another process (`seedwatch once`) has its own
+        self.claimer = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._ensured = False
         check_sinks(webhooks)
 
@@ -154,50 +115,62 @@ class Deliverer:
                 log.error("sink disabled", extra={"kv": {"sink": row.name, "since": row.disabled_at.isoformat(timespec="seconds"), "reason": row.disabled_reason, "fix": f"correct the URL, or run `seedwatch test-webhook {row.name}` to re-enable"}})
 
     def run_once(self, now: datetime, limit: int = 200, alert_id: str | None = None) -> DeliveryReport:
+        """One delivery tick: every live sink's due rows (at most `limit` each), sinks in parallel."""
         with self.lock:
-            return self._run(now, limit, alert_id)
+            rows = self.sink_rows(now)
+            live = [name for name, row in rows.items() if not row.disabled_at]
+            if not live:
+                return DeliveryReport()
+            with ThreadPoolExecutor(min(len(live), MAX_PARALLEL), thread_name_prefix="seedwatch-deliver") as pool:
+                reports = list(pool.map(lambda name: self._sink(name, rows[name], now, limit, alert_id), live))
+        total = sum(reports, DeliveryReport())
+        if total != DeliveryReport():
+            log.info("delivery", extra={"kv": {"sent": total.sent, "failed": total.failed, "dead": total.dead, "held": total.held, "digests": total.digests}})
+        return total
 
-    def _run(self, now: datetime, limit: int, alert_id: str | None) -> DeliveryReport:
-        rows = self.sink_rows(now)
-        live = [name for name, row in rows.items() if not row.disabled_at]
-        used: dict[str, int] = {}
-        digests = 0
-        for name in live:
-            used[name] = self.store.sent_since(name, now - digest.WINDOW)
-            if self._fold(name, rows[name], now, used[name]):
-                used[name] += 1
-                digests += 1
-        sent = failed = dead = held = 0
-        stalled: set[str] = set()  # one failure per sink per tick: do not hammer a receiver that is down
-        for due in self.store.due_deliveries(now, live, limit, alert_id):
-            if due.sink in stalled:
-                continue
-            kind = due.payload.get("type", "")
-            if due.attempts == 0:
-                action, reason = digest.route(self.policies[due.sink], now, kind, used[due.sink])
-                if action == "hold":
-                    self.store.mark_held(due.alert_id, due.sink, now, reason)
-                    held += 1
-                    continue
-                if kind == wire.ALERT:
-                    used[due.sink] += 1
-            attempt = send(self.client, self.hooks[due.sink], due.alert_id, due.payload, now)
-            if attempt.ok:
-                self.store.mark_sent(due.alert_id, due.sink, now)
-                sent += 1
-                continue
-            failed += 1
-            stalled.add(due.sink)
-            if attempt.status == 410:
-                self._disable(due, attempt, now)
-                continue
-            retry_at = next_attempt(due.attempts + 1, now, self.rng, attempt.retry_after)
-            self.store.mark_failed(due.alert_id, due.sink, now, attempt.detail, retry_at)
-            dead += retry_at is None
-            self._log_failure(due, attempt, retry_at)
-        if sent or failed or held or digests:
-            log.info("delivery", extra={"kv": {"sent": sent, "failed": failed, "dead": dead, "held": held, "digests": digests}})
-        return DeliveryReport(sent, failed, dead, held, digests)
+    def _sink(self, name: str, row: SinkRow, now: datetime, limit: int, alert_id: str | None) -> DeliveryReport:
+        """One sink's share of a tick: fold a due digest, then send its rows oldest first, in claimed
+        batches, until one fails (one failure per sink per tick: a receiver that is down is not hammered)."""
+        used = self.store.sent_since(name, now - digest.WINDOW)
+        report = DeliveryReport()
+        if self._fold(name, row, now, used):
+            used += 1
+            report += DeliveryReport(digests=1)
+        while limit > 0:
+            batch = self.store.claim_due(now, name, self.claimer, now + timedelta(seconds=CLAIM_BATCH * (self.timeout + 5)), min(CLAIM_BATCH, limit), alert_id)
+            if not batch:
+                break
+            limit -= len(batch)
+            for due in batch:
+                outcome = self._one(due, now, used)
+                if outcome.sent and due.attempts == 0 and due.payload.get("type") == wire.ALERT:
+                    used += 1  # the budget counts alerts a sink received this hour
+                report += outcome
+                if outcome.failed:
+                    self.store.release(name, self.claimer)  # the rest of the batch waits for the next tick
+                    return report
+        return report
+
+    def _one(self, due: PendingDelivery, now: datetime, used: int) -> DeliveryReport:
+        """Hold, send or fail one claimed row, and mark it (as its claimer)."""
+        kind = due.payload.get("type", "")
+        if due.attempts == 0:
+            action, reason = digest.route(self.policies[due.sink], now, kind, used)
+            if action == "hold":
+                self.store.mark_held(due.alert_id, due.sink, now, reason, self.claimer)
+                return DeliveryReport(held=1)
+        attempt = send(self.client, self.hooks[due.sink], due.alert_id, due.payload, now, self.timeout, self.bound)
+        if attempt.ok:
+            if not self.store.mark_sent(due.alert_id, due.sink, now, self.claimer):
+                log.warning("delivered after our claim lapsed; another sender may resend it (same webhook-id)", extra={"kv": {"alert": due.alert_id, "sink": due.sink}})
+            return DeliveryReport(sent=1)
+        if attempt.status == 410:
+            self._disable(due, attempt, now)
+            return DeliveryReport(failed=1)
+        retry_at = next_attempt(due.attempts + 1, now, self.rng, attempt.retry_after)
+        self.store.mark_failed(due.alert_id, due.sink, now, attempt.detail, retry_at, self.claimer)
+        self._log_failure(due, attempt, retry_at)
+        return DeliveryReport(failed=1, dead=int(retry_at is None))
 
     def _fold(self, name: str, row: SinkRow, now: datetime, used: int) -> bool:
         """Fold the sink's held alerts into one digest message when its policy says so; True if queued."""
@@ -208,7 +181,8 @@ class Deliverer:
             self.store.set_last_digest(name, now)  # the schedule fired with nothing to say: no empty message
             return False
         payload = wire.digest(name, now, held)
-        self.store.fold_digest(name, payload, [alert_id for alert_id, _p, _r in held], now)
+        if not self.store.fold_digest(name, payload, [alert_id for alert_id, _p, _r in held], now):
+            return False  # another sender folded some of them meanwhile; the next tick sees what is left
         log.info("digest queued", extra={"kv": {"sink": name, "id": payload["id"], "alerts": len(held)}})
         return True
 
@@ -216,7 +190,7 @@ class Deliverer:
         """410 Gone: the receiver says it will never want our messages again; stop, keep the outbox."""
         reason = f"{attempt.detail} (410 Gone)"
         self.store.disable_sink(due.sink, reason, now)
-        self.store.mark_failed(due.alert_id, due.sink, now, reason, now)
+        self.store.mark_failed(due.alert_id, due.sink, now, reason, now, self.claimer)
         log.error("sink disabled: the receiver answered 410 Gone; its alerts wait in the outbox", extra={"kv": {"sink": due.sink, "url": self.hooks[due.sink].url, "fix": f"correct the URL, or run `seedwatch test-webhook {due.sink}` to re-enable"}})
 
     def test(self, name: str, now: datetime) -> tuple[str, Attempt]:
@@ -228,7 +202,7 @@ class Deliverer:
         if hook is None:
             raise DeliveryError(f"no webhook named \"{name}\" in the config (known: {', '.join(self.hooks) or 'none'})")
         payload = wire.test(now)
-        attempt = send(self.client, hook, payload["id"], payload, now)
+        attempt = send(self.client, hook, payload["id"], payload, now, self.timeout, self.bound)
         if attempt.ok:
             self.sink_rows(now)
             if self.store.enable_sink(name):

@@ -20,13 +20,15 @@ import nh3
 from monitor import wire
 from monitor.config import WebhookConfig
 from monitor.errors import DeliveryError
+from monitor.urls import Url, parse_url
 
 HEALTH_REASONS = {  # wire.feed_health "reason" -> what a person reads
     "failing": "The feed has been failing for a while.",
     "gone": "The server answered 410 Gone: the feed is disabled.",
     "silent": "Nothing new for far longer than usual.",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+# C0 and C1 controls (the C1 CSI byte is an escape sequence to a terminal, as ESC is), zero-width, bidi
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _DISCORD_MD = re.compile(r"([\\*_~`|\[\]()<>])")
 # Service limits, from their docs: Slack section text 3000; Discord embed title 256,
 # description 4096, field value 1024, 6000 in all; ntfy message 4096 bytes.
@@ -70,14 +72,10 @@ def plain(value: Any, limit: int) -> str:
 
 
 def safe_url(value: Any) -> str | None:
-    """The URL if it is an absolute http(s) URL without spaces or control characters, else None."""
-    if not isinstance(value, str) or not value or _CONTROL.search(value) or any(c.isspace() for c in value):
+    """The URL if monitor.urls accepts it and it has no space (a space would end a chat link), else None."""
+    if not isinstance(value, str) or _CONTROL.search(value) or any(c.isspace() for c in value):
         return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    return value if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+    return value if isinstance(parse_url(value), Url) else None
 
 
 def note(payload: dict[str, Any]) -> Note:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlunsplit
 
 from bs4 import BeautifulSoup
+
+from monitor.urls import BadUrl, Url, parse_url
 
 # C0/C1 controls except tab/newline, lone surrogates, and non-characters break JSON
 # consumers and terminals; they never carry meaning in a headline.
@@ -38,30 +40,32 @@ def html_to_text(fragment: str | None) -> str:
     return _SPACE.sub(" ", strip_controls(text)).strip()
 
 
+def link(url: str | None) -> str | None:
+    """A feed item's link as given when it is a URL we could fetch (monitor.urls), else None."""
+    return url if url and isinstance(parse_url(url), Url) else None
+
+
 def canonical_url(url: str | None) -> str | None:
-    """Drop tracking parameters, fragments, AMP variants, default ports and trailing slashes."""
+    """Drop tracking parameters, fragments, AMP variants, default ports and trailing slashes.
+
+    None for anything monitor.urls refuses (a port past 65535, an octal IPv4 host, ...): such a
+    link identifies nothing, and one bad link must not cost its feed the run.
+    """
     if not url:
         return None
     url = url.strip()
     if cache := _AMP_CACHE.match(url):
         url = ("https://" if cache.group(1) else "http://") + cache.group(2)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    parts = parse_url(url)
+    if isinstance(parts, BadUrl):
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    host = parts.hostname.lower()
-    if host.startswith("amp."):
-        host = host[4:]
-    if parts.port and not (parts.scheme == "http" and parts.port == 80 or parts.scheme == "https" and parts.port == 443):
-        host = f"{host}:{parts.port}"
+    netloc = parts.netloc.removeprefix("amp.")
     path = _AMP_PATH.sub("", parts.path) or "/"
     if len(path) > 1:
         path = path.rstrip("/")
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k) and not _amp_param(k, v)]
     # https and http of one article are the same article
-    return urlunsplit(("https", host, path, urlencode(sorted(query)), ""))
+    return urlunsplit(("https", netloc, path, urlencode(sorted(query)), ""))
 
 
 def _amp_param(key: str, value: str) -> bool:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from urllib.parse import urljoin, urlsplit
-
 import httpx
 
 from monitor import USER_AGENT
@@ -20,7 +18,9 @@ from monitor.config import FetchSection
 from monitor.ingest import netguard
 from monitor.ingest.cachecontrol import conditional_headers
 from monitor.ingest.netguard import Guard
+from monitor.text import printable
 from monitor.types import FeedState, Fetched, FetchFailed, FetchResult, NotModified
+from monitor.urls import BadUrl, parse_url, resolve
 
 ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -55,13 +55,13 @@ class Fetcher:
         current, permanent = start, True
         deadline: float | None = None  # starts once the first host slot is ours: queueing is not the server's fault
         for _hop in range(self.limits.max_redirects + 1):
-            parts = urlsplit(current)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                return FetchFailed(url, "bad_url", f"{current}: only http and https URLs are fetched")
-            slot = self._slot(parts.hostname)
+            parts = parse_url(current)
+            if isinstance(parts, BadUrl):  # config URLs passed this at load; `explain --url` and stored moves may not
+                return FetchFailed(url, "bad_url", f"{parts}")
+            slot = self._slot(parts.host)
             if not self._acquire(slot, deadline):
                 kind = "stopped" if self.stop.is_set() else "busy"
-                return FetchFailed(url, kind, f"{current}: no free connection slot for {parts.hostname} (fetch.per_host = {self.limits.per_host})")
+                return FetchFailed(url, kind, f"{current}: no free connection slot for {parts.host} (fetch.per_host = {self.limits.per_host})")
             deadline = deadline or time.monotonic() + self.limits.timeout
             try:
                 with netguard.deadline(deadline):
@@ -72,12 +72,17 @@ class Fetcher:
                 if reason := netguard.blocked_reason(exc):
                     return FetchFailed(url, "blocked", f"{current}: {reason}")
                 return FetchFailed(url, "network", f"{current}: {type(exc).__name__}: {exc}")
+            except (httpx.InvalidURL, UnicodeError, ValueError) as exc:  # what httpx refuses that monitor.urls let through
+                return FetchFailed(url, "bad_url", f"{current}: {type(exc).__name__}: {exc}")
             finally:
                 slot.release()
             if isinstance(result, tuple):  # a redirect: (status, location)
                 status, location = result
                 permanent = permanent and status in PERMANENT
-                current = urljoin(current, location)
+                target = resolve(current, location)
+                if isinstance(target, BadUrl):
+                    return FetchFailed(url, "bad_url", f"{current}: HTTP {status} redirect to {target}", status)
+                current = target.text
                 continue
             moved = current if permanent and current != start else None
             if isinstance(result, Fetched):
@@ -119,7 +124,8 @@ class Fetcher:
                 return NotModified(url, resp_headers)
             if status >= 400 or status < 200:
                 kind = {410: "gone", 429: "throttled", 503: "throttled"}.get(status, "http")
-                return FetchFailed(url, kind, f"{current}: HTTP {status} {resp.reason_phrase}".rstrip(), status, headers=resp_headers)
+                reason = printable(resp.reason_phrase, 200)  # the server's own words: no controls, bounded
+                return FetchFailed(url, kind, f"{current}: HTTP {status} {reason}".rstrip(), status, headers=resp_headers)
             try:
                 inflater = Inflater(resp.headers.get("content-encoding", ""))
             except ValueError as exc:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone, tzinfo
 from typing import Any
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 import feedparser
 
+from monitor.ingest import dates
 from monitor.ingest.clean import canonical_url, html_to_text, item_key, strip_controls
+from monitor.ingest.clean import link as clean_link
 from monitor.types import FeedItem
 
 # feedparser's fallback (non-strict) parser expands internal entities without limit,
@@ -23,7 +26,11 @@ _ENTITY = re.compile(rb"<!ENTITY", re.I)
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
 _HTML = re.compile(r"<(?:!DOCTYPE\s+html|html[\s>])", re.I)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+# Caps on what one item may bring: a 1 MB title was stored, POSTed and logged whole
+MAX_TITLE = 500
 MAX_SUMMARY = 4000
+MAX_TEXT = 50_000  # the body text scored (content:encoded); longer articles are cut, not refused
+MAX_SOURCE = 200  # a feed's own title, the items' source when the config names none
 
 
 @dataclass(frozen=True)
@@ -44,10 +51,11 @@ class ParseError(Exception):
 _PERIOD = {"hourly": 3600, "daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400, "yearly": 365 * 86400}
 
 
-def parse_feed(body: bytes, headers: dict[str, str], feed_url: str, source: str, lang: str | None = None) -> ParsedFeed:
+def parse_feed(body: bytes, headers: dict[str, str], feed_url: str, source: str, lang: str | None = None, tz: str | None = None) -> ParsedFeed:
     """Parse one feed document; raise ParseError when there is nothing usable.
 
     Relative item links are resolved against `feed_url`, the URL the document was polled from.
+    `tz` (an IANA name, the feed's `timezone`) is the zone of dates that name none (monitor.ingest.dates).
     """
     if declares_entities(body):
         raise ParseError("document declares XML entities (refused: entity expansion attack risk)")
@@ -66,9 +74,10 @@ def parse_feed(body: bytes, headers: dict[str, str], feed_url: str, source: str,
     if not entries and not parsed.get("version"):
         raise ParseError(f"not a feed: {_describe(body, problem)} (Content-Type {_content_type(headers)!r})")
     feed_lang = lang or _short_lang(feed.get("language"))
-    source_name = source or html_to_text(feed.get("title")) or feed_url
-    items = tuple(item for e in entries if (item := _item(e, feed_url, source_name, feed_lang)) is not None)
-    return ParsedFeed(items, html_to_text(feed.get("title")), feed_lang, _ttl(feed), problem)
+    source_name = source or _cap(html_to_text(feed.get("title")), MAX_SOURCE) or feed_url
+    zone = ZoneInfo(tz) if tz else timezone.utc
+    items = tuple(item for e in entries if (item := _item(e, feed_url, source_name, feed_lang, zone)) is not None)
+    return ParsedFeed(items, _cap(html_to_text(feed.get("title")), MAX_SOURCE), feed_lang, _ttl(feed), problem)
 
 
 def declares_entities(body: bytes) -> bool:
@@ -105,11 +114,11 @@ def _absolute(link: str, feed_url: str) -> str:
         return link
 
 
-def _item(entry: Any, feed_url: str, source: str, lang: str | None) -> FeedItem | None:
-    title = html_to_text(entry.get("title"))
+def _item(entry: Any, feed_url: str, source: str, lang: str | None, zone: tzinfo) -> FeedItem | None:
+    title = _cap(html_to_text(entry.get("title")), MAX_TITLE)
     summary_html = entry.get("summary") or ""
     content = entry.get("content") or []
-    text = html_to_text(" ".join(c.get("value", "") for c in content)) if content else ""
+    text = html_to_text(" ".join(c.get("value", "") for c in content))[:MAX_TEXT] if content else ""
     summary = html_to_text(summary_html) or text
     if not title and not summary:
         return None
@@ -119,9 +128,9 @@ def _item(entry: Any, feed_url: str, source: str, lang: str | None) -> FeedItem 
         key=item_key(guid, link, title, summary),
         feed_url=feed_url,
         title=title,
-        url=link,
-        summary=summary[:MAX_SUMMARY],
-        published=_published(entry),
+        url=clean_link(link),  # a link monitor.urls refuses is no link: never fetched, POSTed or shown
+        summary=_cap(summary, MAX_SUMMARY),
+        published=dates.published(entry, zone),
         source=source,
         lang=_short_lang(entry.get("language")) or lang,
         text=text if text != summary else "",
@@ -129,15 +138,8 @@ def _item(entry: Any, feed_url: str, source: str, lang: str | None) -> FeedItem 
     )
 
 
-def _published(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if value:
-            try:
-                return datetime(*value[:6], tzinfo=timezone.utc)
-            except (TypeError, ValueError):
-                continue
-    return None
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _short_lang(value: Any) -> str | None:

@@ -30,15 +30,15 @@ class ParsePool:
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),))
         self._pool.submit(int).result()  # with fork, the first submit starts every worker
 
-    def __call__(self, body: bytes, headers: dict[str, str], feed_url: str, source: str, lang: str | None = None) -> ParsedFeed:
+    def __call__(self, body: bytes, headers: dict[str, str], feed_url: str, source: str, lang: str | None = None, tz: str | None = None) -> ParsedFeed:
         pool = self._pool
         if pool is not None:
             try:
-                return pool.submit(parse_feed, body, headers, feed_url, source, lang).result()
+                return pool.submit(parse_feed, body, headers, feed_url, source, lang, tz).result()
             except BrokenProcessPool:
                 log.warning("parse worker died; parsing in-process from now on", extra={"kv": {"feed": feed_url}})
                 self._pool = None
-        return parse_feed(body, headers, feed_url, source, lang)
+        return parse_feed(body, headers, feed_url, source, lang, tz)
 
     def close(self) -> None:
         if self._pool is not None:

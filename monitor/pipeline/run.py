@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from monitor import wire
 from monitor.config import FeedConfig, Settings
 from monitor.delivery.alerts import make_alert, sinks_for
+from monitor.errors import StoreError
 from monitor.headers import retry_after
-from monitor.ingest import cachecontrol, feedhealth
+from monitor.ingest import cachecontrol, dates, feedhealth
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.parse import ParsedFeed, ParseError, parse_feed
 from monitor.pipeline.commit import Queued, StoryMembers, commit
@@ -53,20 +54,44 @@ class Deps:
 
 
 def run_feed(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
-    """Poll one feed once and record the outcome; never raises for feed trouble."""
+    """Poll one feed once and record the outcome; never raises.
+
+    Feed trouble travels as values (FetchFailed, ParseError). Anything else that goes wrong in
+    the run (a store fault, a bug, an item no stage expected) is recorded as this feed's failure,
+    kind `store` or `internal`, with the usual backoff, so it costs one poll and never the feed.
+    """
     started = time.monotonic()
-    report = _run(feed, deps, now)
-    report = RunReport(report.feed, report.status, report.new, report.alerts, report.error, time.monotonic() - started)
+    try:
+        report = _run(feed, deps, now)
+    except Exception as exc:  # the one place a run's unexpected failure becomes a value
+        report = _crashed(feed, deps, now, exc)
+    report = replace(report, duration=time.monotonic() - started)
     level = logging.WARNING if report.status == "error" else logging.INFO
     log.log(level, "feed run", extra={"kv": {"feed": feed.url, "status": report.status, "new": report.new, "alerts": report.alerts, "error": report.error, "ms": round(report.duration * 1000)}})
     return report
+
+
+def _crashed(feed: FeedConfig, deps: Deps, now: datetime, exc: Exception) -> RunReport:
+    """Record an unexpected failure as the feed's own; when the store cannot take even that,
+    the run still says when to try again (the feed's interval: the failure count is not known)."""
+    if isinstance(exc, StoreError):
+        kind, message = "store", str(exc)
+    else:
+        kind, message = "internal", f"internal error: {type(exc).__name__}: {str(exc)[:300]}"
+        log.error("feed run failed on a bug; recorded as the feed's error, please report it with this traceback", exc_info=exc, extra={"kv": {"feed": feed.url}})
+    try:
+        return _failed(feed, deps, deps.store.feed_state(feed.url), now, kind, message, None)
+    except StoreError as again:
+        interval = deps.settings.feed_interval(feed)
+        nxt = cachecontrol.next_failure_poll(now, interval, 1, deps.settings.fetch.backoff_cap, deps.rng, None)
+        return RunReport(feed.url, "error", error=message if kind == "store" else f"{message}; and {again}", kind="store", next_poll=nxt)
 
 
 def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     settings, store = deps.settings, deps.store
     state = store.feed_state(feed.url)
     if state.disabled:
-        return RunReport(feed.url, "error", error=f"disabled after {state.last_error}; `seedwatch feeds enable {feed.url}` polls it again")
+        return RunReport(feed.url, "error", error=f"disabled after {state.last_error}; `seedwatch feeds enable {feed.url}` polls it again", kind=state.last_error_kind, disabled=True)
     policy = feedhealth.HealthPolicy.from_settings(settings.fetch)
     interval = feedhealth.poll_interval(state, settings.feed_interval(feed), policy)
     result = deps.fetcher.fetch(feed.url, state)
@@ -79,22 +104,22 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     if isinstance(result, NotModified):
         nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint)
         _save(feed, deps, cachecontrol.succeeded(state, now, result.headers, nxt, None), now)
-        return RunReport(feed.url, "not_modified")
+        return RunReport(feed.url, "not_modified", next_poll=nxt)
 
     assert isinstance(result, Fetched)
     digest = cachecontrol.body_hash(result.body)
     if digest == state.body_hash:
         nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint)
         _save(feed, deps, cachecontrol.succeeded(state, now, result.headers, nxt, digest), now)
-        return RunReport(feed.url, "not_modified")
+        return RunReport(feed.url, "not_modified", next_poll=nxt)
     try:
-        parsed = deps.parse(result.body, result.headers, feed.url, feed.name, feed.lang)
+        parsed = deps.parse(result.body, result.headers, feed.url, feed.name, feed.lang, feed.timezone)
     except ParseError as exc:
         return _failed(feed, deps, state, now, "parse", f"{result.final_url}: {exc}", None)
 
     if parsed.problem:
         log.info("feed parsed despite errors", extra={"kv": {"feed": feed.url, "problem": parsed.problem}})
-    new_items = store.unseen(parsed.items)
+    new_items = [_dated(item, now) for item in store.unseen(parsed.items)]
     queued = _score(new_items, feed, deps, now)
     nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint, parsed.ttl)
     new_state = feedhealth.learn(cachecontrol.succeeded(state, now, result.headers, nxt, digest), now, len(new_items))
@@ -102,7 +127,13 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     stored, alerts = commit(store, deps.members, new_state, feed.name, now, new_items, queued, notices, story_rules(settings) if settings.stories.enabled else None)
     for alert in alerts:
         alert_log.info("ALERT", extra={"kv": {"seed": alert.seed_id, "score": round(alert.score, 3), "title": alert.item.title, "url": alert.item.url, "feed": feed.url}})
-    return RunReport(feed.url, "ok", new=stored, alerts=len(alerts))
+    return RunReport(feed.url, "ok", new=stored, alerts=len(alerts), next_poll=nxt)
+
+
+def _dated(item: FeedItem, now: datetime) -> FeedItem:
+    """An item dated far in the future is dated when first seen (monitor.ingest.dates), so it ages out."""
+    published = dates.clamp_future(item.published, now)
+    return item if published == item.published else replace(item, published=published)
 
 
 def _moved(feed: FeedConfig, state: FeedState, permanent_url: str | None) -> FeedState:
@@ -156,4 +187,4 @@ def _failed(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime, kind:
     _save(feed, deps, cachecontrol.failed(state, now, kind, message, nxt, disable=kind == "gone"), now)
     if kind == "gone":
         log.error("feed disabled: the server answered 410 Gone", extra={"kv": {"feed": feed.url}})
-    return RunReport(feed.url, "error", error=message)
+    return RunReport(feed.url, "error", error=message, kind=kind, next_poll=nxt, disabled=kind == "gone")

@@ -16,7 +16,7 @@ from monitor.config import FeedConfig, Settings
 from monitor.delivery.deliver import TIMEOUT as DELIVERY_TIMEOUT
 from monitor.delivery.deliver import Deliverer
 from monitor.ingest.fetch import Fetcher
-from monitor.ingest.netguard import Guard, guarded_client
+from monitor.ingest.netguard import Guard, deadline, guarded_client
 from monitor.ingest.parse import parse_feed
 from monitor.ingest.parsepool import ParsePool, parse_workers
 from monitor.pipeline import Deps, StoryMembers, run_feed
@@ -52,7 +52,8 @@ class App:
         stop = threading.Event()
         store = Store(settings.state_url)
         guard = Guard.from_settings(settings.monitor)  # webhook URLs pass the same SSRF guard as feeds
-        deliverer = Deliverer(store, settings.webhooks, client=guarded_client(guard, timeout=DELIVERY_TIMEOUT))
+        # the guarded transport also gives each POST its one total deadline (netguard.deadline)
+        deliverer = Deliverer(store, settings.webhooks, client=guarded_client(guard, timeout=DELIVERY_TIMEOUT), bound=deadline)
         return cls(settings, seeds, profiles, store, Fetcher(settings.fetch, guard, stop=stop), deliverer, stop, parser)
 
     @property
@@ -65,7 +66,8 @@ class App:
         """Swap in a reloaded config; runs in flight finish with the one they started with."""
         if settings.webhooks != self.settings.webhooks:
             # the HTTP client is shared, so a delivery in flight on the old sinks is not cut off
-            self.deliverer = Deliverer(self.store, settings.webhooks, client=self.deliverer.client, rng=self.deliverer.rng, lock=self.deliverer.lock)
+            old = self.deliverer
+            self.deliverer = Deliverer(self.store, settings.webhooks, client=old.client, rng=old.rng, lock=old.lock, bound=old.bound, timeout=old.timeout)
         self.settings, self.seeds, self.profiles = settings, seeds, profiles
 
     def enabled_feeds(self) -> list[FeedConfig]:

@@ -19,11 +19,10 @@ from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.config import FeedConfig, Settings
 from monitor.delivery.digest import cron_trigger, zone
-from monitor.errors import ConfigError, SeedwatchError
+from monitor.errors import ConfigError, SeedwatchError, StoreError
 from monitor.pipeline import run_feed
 from monitor.service.app import App, load
 from monitor.service.clock import utcnow
@@ -31,6 +30,7 @@ from monitor.service.httpserver import Health, StatusServer
 from monitor.service.lock import acquire_lock
 from monitor.service.metrics import Metrics
 from monitor.service.notify import Notifier
+from monitor.types import FeedState, RunReport
 
 log = logging.getLogger("seedwatch.daemon")
 RESTART_FETCH_KEYS = ("timeout", "max_body", "max_redirects", "concurrency", "per_host")
@@ -124,13 +124,22 @@ class Daemon:
                 self.scheduler.add_job(self._tracked(self._deliver), trigger, id=f"digest:{hook.name}")
 
     def _add_feed(self, feed: FeedConfig, now: datetime) -> None:
-        """Schedule a feed at the time the store decided, or now (with a little jitter) if that has passed."""
-        state = self.app.store.feed_state(feed.url)
-        when = state.next_poll if state.next_poll and state.next_poll > now else now + timedelta(seconds=self.app.rng.uniform(0, 2))
+        """Schedule a feed at the time the store decided, or now (with a little jitter) if that has passed
+        or the store cannot say (a store fault must not keep a feed off the schedule)."""
+        state = self._stored_state(feed.url)
+        due = state.next_poll if state is not None else None
+        when = due if due and due > now else now + timedelta(seconds=self.app.rng.uniform(0, 2))
         with self._feeds_lock:
             self.feeds[feed.url] = feed
             self._schedule_feed(feed, when)
         self.metrics.feeds.set(len(self.feeds))
+
+    def _stored_state(self, url: str) -> FeedState | None:
+        try:
+            return self.app.store.feed_state(url)
+        except StoreError as exc:
+            log.warning("cannot read the feed's state; scheduling it anyway", extra={"kv": {"feed": url, "error": str(exc)}})
+            return None
 
     def _schedule_feed(self, feed: FeedConfig, when: datetime) -> None:
         self.scheduler.add_job(self._tracked(self._poll), "date", run_date=when, args=[feed], id=f"feed:{feed.url}", replace_existing=True)
@@ -143,6 +152,8 @@ class Daemon:
                 self.busy += 1
             try:
                 fn(*args)
+            except StoreError as exc:  # the fault is the store's, already explained: no traceback, /healthz shows it
+                log.warning("job failed", extra={"kv": {"job": fn.__name__, "error": str(exc)}})
             except Exception:  # a bug in one job must not kill the daemon
                 log.exception("job failed", extra={"kv": {"job": fn.__name__}})
             finally:
@@ -153,15 +164,23 @@ class Daemon:
         return wrapper
 
     def _poll(self, feed: FeedConfig) -> None:
-        report = run_feed(feed, self.app.deps, utcnow())
-        state = self.app.store.feed_state(feed.url)
-        self.metrics.record_run(report, state)
-        if self.stopping.is_set() or state.disabled:
-            return
+        """One feed run, then the next one is scheduled whatever happened (a feed job is one-shot:
+        a run that raised and was not rescheduled would silence the feed for good)."""
+        report: RunReport | None = None
+        try:
+            report = run_feed(feed, self.app.deps, utcnow())
+            self.metrics.record_run(report)
+        finally:
+            self._reschedule(feed, report)
+
+    def _reschedule(self, feed: FeedConfig, report: RunReport | None) -> None:
+        if self.stopping.is_set() or (report is not None and report.disabled):
+            return  # only 410 Gone (and shutdown) stops a feed
         with self._feeds_lock:
             current = self.feeds.get(feed.url)  # a reload may have changed or removed it meanwhile
             if current is not None:
-                self._schedule_feed(current, state.next_poll or utcnow() + timedelta(seconds=self.app.settings.feed_interval(current)))
+                when = report.next_poll if report is not None and report.next_poll else None
+                self._schedule_feed(current, when or utcnow() + timedelta(seconds=self.app.settings.feed_interval(current)))
 
     def _deliver(self) -> None:
         self.metrics.record_delivery(self.app.deliverer.run_once(utcnow()))
@@ -173,17 +192,22 @@ class Daemon:
         self.notify.watchdog()
 
     def health(self) -> Health:
-        """Healthy when the scheduler ticked within STALE_TICKS periods and the store answers."""
+        """Healthy when the scheduler ticked within STALE_TICKS periods and the store answers and
+        took its last write; a store fault is named (file and fix) until a write succeeds again."""
         age = None if self.last_tick is None else time.monotonic() - self.last_tick
         fresh = age is not None and age <= STALE_TICKS * self.tick_interval
-        store_ok = self.app.store.ping()
+        answers = self.app.store.ping()
+        fault = self.app.store.fault
+        store_ok = answers and fault is None
         detail = {"scheduler_tick_age": None if age is None else round(age, 3), "scheduler": "ok" if fresh else "stalled", "store": "ok" if store_ok else "error", "feeds": len(self.feeds)}
+        if not store_ok:
+            detail["store_error"] = fault or f"{self.app.store.where}: does not answer"
         return Health(fresh and store_ok and not self.stopping.is_set(), detail)
 
     def _outbox_depth(self) -> float:
         try:
             return float(self.app.store.counts()["outbox"])
-        except SQLAlchemyError:  # a scrape reports the store trouble as NaN (and /healthz as 503), not as a 500
+        except StoreError:  # a scrape reports the store trouble as NaN (and /healthz as 503), not as a 500
             return float("nan")
 
     def _start_http(self) -> None:
@@ -242,7 +266,8 @@ class Daemon:
                     self.scheduler.remove_job(f"feed:{url}")
             changed = 0
             for url in current.keys() & wanted.keys():
-                if self.scheduler.get_job(f"feed:{url}") is None and not self.app.store.feed_state(url).disabled:
+                stored = self._stored_state(url)
+                if self.scheduler.get_job(f"feed:{url}") is None and not (stored is not None and stored.disabled):
                     # re-enabled (`seedwatch feeds enable`) since a 410 stopped it; a run in flight
                     # would reschedule the same job id, so this never doubles a feed
                     self._schedule_feed(wanted[url], now)

@@ -13,13 +13,25 @@ import os
 import sys
 from typing import Any, TextIO
 
+from monitor.text import escape_invisible, needs_escape
+
+MAX_VALUE = 2000  # characters of one logged value; the rest is counted, not written
 # logging level -> syslog priority, as sd-daemon(3) prefixes read by journald
 _PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
 
 
 def _fmt(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return json.dumps(text, ensure_ascii=False) if (not text or any(c in text for c in ' "=\n')) else text
+    """A key=value value: quoted when it holds a space, quote, = or anything invisible, whose
+    controls, line breaks and bidi characters are then written as escapes (a feed's title must
+    not start a new log line or move the cursor of the terminal reading it)."""
+    text = _capped("" if value is None else str(value))
+    if not text or needs_escape(text) or any(c in text for c in ' "='):
+        return escape_invisible(json.dumps(text, ensure_ascii=False))
+    return text
+
+
+def _capped(text: str) -> str:
+    return text if len(text) <= MAX_VALUE else f"{text[:MAX_VALUE]}…(+{len(text) - MAX_VALUE} chars)"
 
 
 def _prefix(record: logging.LogRecord) -> str:
@@ -52,10 +64,11 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         head = {} if self.journald else {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S")}
-        data = {**head, "level": record.levelname, "msg": record.getMessage(), **getattr(record, "kv", {})}
+        kv = {k: _capped(v) if isinstance(v, str) else v for k, v in getattr(record, "kv", {}).items()}
+        data = {**head, "level": record.levelname, "msg": record.getMessage(), **kv}
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
-        line = json.dumps(data, ensure_ascii=False, default=str)
+        line = escape_invisible(json.dumps(data, ensure_ascii=False, default=str))
         return _prefix(record) + line if self.journald else line
 
 

@@ -14,7 +14,7 @@ from prometheus_client import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from monitor.delivery.deliver import DeliveryReport
-from monitor.types import FeedState, RunReport
+from monitor.types import RunReport
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # A poll is one conditional GET plus parsing: mostly well under a second, a fetch deadline of 30 s at worst
@@ -42,14 +42,14 @@ class Metrics:
         self.last_tick = Gauge("seedwatch_scheduler_last_tick_timestamp_seconds", "UNIX time of the scheduler's last heartbeat", registry=r)
         self.reloads = Counter("seedwatch_reloads", "Config reloads by outcome", ["result"], registry=r)
 
-    def record_run(self, report: RunReport, state: FeedState | None) -> None:
-        """Count one feed run; the error kind comes from the state the run saved."""
+    def record_run(self, report: RunReport) -> None:
+        """Count one feed run, a failed one by its error kind."""
         self.polls.labels(report.status).inc()
         self.poll_duration.observe(report.duration)
         self.items_seen.inc(report.new)
         self.alerts_queued.inc(report.alerts)
         if report.status == "error":
-            self.fetch_errors.labels((state.last_error_kind if state else None) or "unknown").inc()
+            self.fetch_errors.labels(report.kind or "unknown").inc()
 
     def record_delivery(self, report: DeliveryReport) -> None:
         """Count one delivery run."""

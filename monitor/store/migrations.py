@@ -78,10 +78,16 @@ def _unbounded_text(conn: Connection) -> None:
         conn.exec_driver_sql(f"ALTER TABLE {table} {alter}")
 
 
+def _delivery_claims(conn: Connection) -> None:
+    _create_missing(conn, "deliveries")
+    _add_missing_columns(conn, "deliveries", "claimed_by", "claimed_until")
+
+
 MIGRATIONS = (
     Migration(1, "tables of the first release", _first_release),
     Migration(2, "feed health, sinks and stories (added during 0.1)", _health_sinks_stories),
     Migration(3, "unbounded text for URLs, names and seed ids", _unbounded_text),
+    Migration(4, "delivery claims, so two senders never send one row at once", _delivery_claims),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -96,6 +102,28 @@ def recorded_version(conn: Connection) -> int | None:
     return 0 if "feeds" in tables else None
 
 
+def check_readable(conn: Connection, where: str) -> int:
+    """The version of a store a read-only command may read: exactly LATEST (nothing is migrated here)."""
+    found = recorded_version(conn)
+    if found is None:
+        raise StoreError(f"{where}: holds no seedwatch state yet; `seedwatch once` or `seedwatch run` creates it")
+    if found > LATEST:
+        raise _newer(where, found)
+    if found < LATEST:
+        raise StoreError(
+            f"{where}: the state store has schema version {found}, older than this seedwatch's ({LATEST}); "
+            "migrate it by running `seedwatch once` or `seedwatch run` (with write access), then read it again"
+        )
+    return found
+
+
+def _newer(where: str, found: int) -> StoreError:
+    return StoreError(
+        f"{where}: the state store has schema version {found}, newer than this seedwatch knows ({LATEST}); "
+        "run the newer seedwatch that wrote it, or point monitor.state at another store"
+    )
+
+
 def upgrade(conn: Connection, where: str) -> int:
     """Bring the schema to LATEST inside the caller's write transaction; returns the version found
     (None-empty databases report LATEST). StoreError for a database newer than this code."""
@@ -104,21 +132,18 @@ def upgrade(conn: Connection, where: str) -> int:
     found = recorded_version(conn)
     if found is None:
         schema.metadata.create_all(conn)
-        _record(conn, LATEST)
+        record(conn, LATEST)
         return LATEST
     if found > LATEST:
-        raise StoreError(
-            f"{where}: the state store has schema version {found}, newer than this seedwatch knows ({LATEST}); "
-            "run the newer seedwatch that wrote it, or point monitor.state at another store"
-        )
+        raise _newer(where, found)
     for step in MIGRATIONS:
         if step.version > found:
             step.apply(conn)
-            _record(conn, step.version)
+            record(conn, step.version)
     return found
 
 
-def _record(conn: Connection, version: int) -> None:
+def record(conn: Connection, version: int) -> None:
     table = schema.meta
     if conn.scalar(select(table.c.value).where(table.c.key == "schema_version")) is None:
         conn.execute(table.insert().values(key="schema_version", value=str(version)))

@@ -1,7 +1,9 @@
 """The outbox: every message queued for the sinks (alerts, digests, feed-health notices) and its delivery per sink.
 
 A message is one `alerts` row (its JSON body) and one `deliveries` row per sink; both are
-written by `queue`, the one insert of the outbox, in the caller's transaction.
+written by `queue`, the one insert of the outbox, in the caller's transaction. A sender claims
+due rows before it sends them (`claim_due`) and only the claimer marks them, so two processes
+delivering from one store send each row once (at least once after a crash, same webhook-id).
 """
 
 from __future__ import annotations
@@ -33,6 +35,14 @@ def queue(db: Database, conn: Connection, message_id: str, body: dict[str, Any],
     return True
 
 
+def _due(now: datetime) -> Any:
+    return (deliveries.c.status == "pending") & (deliveries.c.next_attempt <= ts(now))
+
+
+def _claimable(now: datetime) -> Any:
+    return deliveries.c.claimed_until.is_(None) | (deliveries.c.claimed_until < ts(now))
+
+
 def queue_notice(db: Database, conn: Connection, notice: Notice) -> bool:
     """A message about no item (a feed-health notice): seed and item empty."""
     body, sink_names, at = notice
@@ -53,33 +63,57 @@ class OutboxStore(Database):
                 "dead": conn.scalar(select(func.count()).select_from(deliveries).where(deliveries.c.status == "dead")) or 0,
             }
 
-    def due_deliveries(self, now: datetime, sink_names: Sequence[str], limit: int = 100, alert_id: str | None = None) -> list[PendingDelivery]:
-        if not sink_names:
-            return []
-        stmt = (
+    def claim_due(self, now: datetime, sink: str, claimer: str, until: datetime, limit: int, alert_id: str | None = None) -> list[PendingDelivery]:
+        """Claim up to `limit` due deliveries of one sink for `claimer` until `until`, and return them, oldest due first.
+
+        One write transaction reads the due, unclaimed (or lapsed) rows and claims them with
+        UPDATE ... WHERE still due and unclaimed ... RETURNING, so two senders (a daemon and
+        `seedwatch once`) never both get a row: SQLite holds its write lock from the first
+        statement (BEGIN IMMEDIATE); PostgreSQL locks the rows it read FOR UPDATE SKIP LOCKED, so
+        a second sender takes the next rows instead of waiting. A crashed sender's rows are
+        claimable again after `until`, and keep their webhook-id.
+        """
+        due = (
             select(deliveries.c.alert_id, deliveries.c.sink, deliveries.c.attempts, alerts.c.payload, alerts.c.score, alerts.c.seed_id)
             .join(alerts, alerts.c.id == deliveries.c.alert_id)
-            .where(deliveries.c.status == "pending", deliveries.c.next_attempt <= ts(now), deliveries.c.sink.in_(list(sink_names)))
+            .where(deliveries.c.sink == sink, _due(now), _claimable(now))
             .order_by(deliveries.c.next_attempt, alerts.c.created_at)
             .limit(limit)
         )
         if alert_id is not None:
-            stmt = stmt.where(deliveries.c.alert_id == alert_id)
-        with self.read() as conn:
-            rows = conn.execute(stmt).all()
-        return [PendingDelivery(r.alert_id, r.sink, r.attempts, json.loads(r.payload), r.score, r.seed_id) for r in rows]
+            due = due.where(deliveries.c.alert_id == alert_id)
+        if self.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True, of=deliveries)
+        with self.write() as conn:
+            rows = conn.execute(due).all()
+            if not rows:
+                return []
+            claim = (
+                update(deliveries)
+                .where(deliveries.c.sink == sink, deliveries.c.alert_id.in_([r.alert_id for r in rows]), _due(now), _claimable(now))
+                .values(claimed_by=claimer, claimed_until=ts(until))
+                .returning(deliveries.c.alert_id)
+            )
+            claimed = set(conn.scalars(claim))
+        return [PendingDelivery(r.alert_id, r.sink, r.attempts, json.loads(r.payload), r.score, r.seed_id) for r in rows if r.alert_id in claimed]
 
-    def mark_sent(self, alert_id: str, sink: str, now: datetime) -> None:
-        self._set_delivery(alert_id, sink, status="sent", attempts=deliveries.c.attempts + 1, last_error=None, updated_at=ts(now))
+    def release(self, sink: str, claimer: str) -> None:
+        """Give back the rows `claimer` claimed and did not send (its sink stalled this tick)."""
+        with self.write() as conn:
+            conn.execute(update(deliveries).where(deliveries.c.sink == sink, deliveries.c.claimed_by == claimer, deliveries.c.status == "pending").values(claimed_by=None, claimed_until=None))
 
-    def mark_failed(self, alert_id: str, sink: str, now: datetime, error: str, next_attempt: datetime | None) -> None:
+    def mark_sent(self, alert_id: str, sink: str, now: datetime, claimer: str) -> bool:
+        """Record a 2xx; False (nothing written) when `claimer` no longer holds the row's claim."""
+        return self._set_delivery(alert_id, sink, claimer, status="sent", attempts=deliveries.c.attempts + 1, last_error=None, updated_at=ts(now))
+
+    def mark_failed(self, alert_id: str, sink: str, now: datetime, error: str, next_attempt: datetime | None, claimer: str) -> bool:
         """Record a failed attempt; `next_attempt=None` dead-letters the delivery."""
         status = "pending" if next_attempt is not None else "dead"
-        self._set_delivery(alert_id, sink, status=status, attempts=deliveries.c.attempts + 1, last_error=error[:1000], next_attempt=ts(next_attempt or now), updated_at=ts(now))
+        return self._set_delivery(alert_id, sink, claimer, status=status, attempts=deliveries.c.attempts + 1, last_error=error[:1000], next_attempt=ts(next_attempt or now), updated_at=ts(now))
 
-    def mark_held(self, alert_id: str, sink: str, now: datetime, reason: str) -> None:
+    def mark_held(self, alert_id: str, sink: str, now: datetime, reason: str, claimer: str) -> bool:
         """Keep a delivery for the sink's next digest instead of sending it alone."""
-        self._set_delivery(alert_id, sink, status="held", last_error=f"held: {reason}", updated_at=ts(now))
+        return self._set_delivery(alert_id, sink, claimer, status="held", last_error=f"held: {reason}", updated_at=ts(now))
 
     def retry(self, alert_id: str, now: datetime) -> int:
         """Queue every dead or pending delivery of a message again, due now; returns how many."""
@@ -92,9 +126,16 @@ class OutboxStore(Database):
             )
             return len(result.all())
 
-    def _set_delivery(self, alert_id: str, sink: str, **values: Any) -> None:
+    def _set_delivery(self, alert_id: str, sink: str, claimer: str, **values: Any) -> bool:
+        """Only the claimer marks a row, and marking ends its claim."""
         with self.write() as conn:
-            conn.execute(update(deliveries).where(deliveries.c.alert_id == alert_id, deliveries.c.sink == sink).values(**values))
+            result = conn.execute(
+                update(deliveries)
+                .where(deliveries.c.alert_id == alert_id, deliveries.c.sink == sink, deliveries.c.claimed_by == claimer)
+                .values(**values, claimed_by=None, claimed_until=None)
+                .returning(deliveries.c.alert_id)
+            )
+            return result.first() is not None
 
     def recent_alerts(self, limit: int = 50, failed_only: bool = False, alert_id: str | None = None) -> list[AlertRow]:
         """Newest outbox messages with their delivery per sink; digests and feed-health events included."""
@@ -139,14 +180,26 @@ class OutboxStore(Database):
             rows = conn.execute(stmt).all()
         return [(r.alert_id, json.loads(r.payload), (r.last_error or "").removeprefix("held: ")) for r in rows]
 
-    def fold_digest(self, sink: str, body: dict[str, Any], member_ids: Sequence[str], now: datetime) -> None:
-        """One transaction: queue the digest and mark its members as carried by it."""
+    def fold_digest(self, sink: str, body: dict[str, Any], member_ids: Sequence[str], now: datetime) -> bool:
+        """One transaction: queue the digest and mark its members as carried by it. False, and
+        nothing written, when some member is no longer held (another sender folded it meanwhile)."""
         digest_id = body["id"]
-        with self.write() as conn:
-            queue(self, conn, digest_id, body, now, [sink])
-            conn.execute(
-                update(deliveries)
-                .where(deliveries.c.sink == sink, deliveries.c.status == "held", deliveries.c.alert_id.in_(list(member_ids)))
-                .values(status="digested", last_error=f"in {digest_id}", updated_at=ts(now))
-            )
-            conn.execute(update(sinks).where(sinks.c.name == sink).values(last_digest_at=ts(now)))
+        try:
+            with self.write() as conn:
+                folded = conn.execute(
+                    update(deliveries)
+                    .where(deliveries.c.sink == sink, deliveries.c.status == "held", deliveries.c.alert_id.in_(list(member_ids)))
+                    .values(status="digested", last_error=f"in {digest_id}", updated_at=ts(now))
+                    .returning(deliveries.c.alert_id)
+                ).all()
+                if len(folded) != len(set(member_ids)):
+                    raise _Changed
+                queue(self, conn, digest_id, body, now, [sink])
+                conn.execute(update(sinks).where(sinks.c.name == sink).values(last_digest_at=ts(now)))
+        except _Changed:
+            return False
+        return True
+
+
+class _Changed(Exception):
+    """Rolls a digest's transaction back: its members changed under it."""

@@ -82,6 +82,9 @@ deliveries = Table(
     Column("next_attempt", Float, nullable=False),
     Column("last_error", Text),
     Column("updated_at", Float, nullable=False),
+    # Who is sending the row now, and until when that claim holds (a crashed sender's claim lapses)
+    Column("claimed_by", Text),
+    Column("claimed_until", Float),
     Index("ix_deliveries_due", "status", "next_attempt"),
 )
 

@@ -1,0 +1,162 @@
+"""The same outbox claims and store-fault handling on a real PostgreSQL server (a private cluster in tmp).
+
+Skipped where there is no PostgreSQL (initdb, pg_ctl) or no `postgres` user to run it as.
+"""
+
+from __future__ import annotations
+
+import itertools
+import pwd
+import random
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy.exc
+
+from monitor.delivery.deliver import Deliverer
+from monitor.errors import StoreError
+from monitor.pipeline import run_feed
+from monitor.store import Store
+from tests.feeds import UNRELATED, rss
+from tests.fetchkit import Kit
+from tests.outbox import alert, hook, queue
+from tests.servers import FeedServer, WebhookReceiver
+
+_names = itertools.count()
+
+
+class Cluster:
+    """A throwaway PostgreSQL cluster listening on a Unix socket only."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.data = root, root / "data"
+        root.chmod(0o755)
+        shutil.chown(root, "postgres")
+        self._as_postgres(f"initdb -D {self.data} -A trust -U postgres")
+        self.start()
+
+    def _as_postgres(self, command: str) -> None:
+        done = subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", command], capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"{command}: {done.stdout}{done.stderr}")
+
+    def start(self) -> None:
+        self._as_postgres(f"pg_ctl -D {self.data} -o '-k {self.root} -c listen_addresses= -c fsync=off' -l {self.root}/log -w start")
+
+    def stop(self) -> None:
+        self._as_postgres(f"pg_ctl -D {self.data} -m fast -w stop")
+
+    def database(self) -> str:
+        """A fresh database; its SQLAlchemy URL."""
+        name = f"sw_{next(_names)}"
+        with psycopg.connect(host=str(self.root), user="postgres", dbname="postgres", autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return f"postgresql+psycopg://postgres@/{name}?host={self.root}"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    if not (shutil.which("initdb") and shutil.which("pg_ctl")):
+        pytest.skip("PostgreSQL (initdb, pg_ctl) is not installed")
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.skip("no postgres user to run a test cluster as")
+    root = Path(tempfile.mkdtemp(prefix="seedwatch-pg-"))  # not under pytest's tmp: that is private to root
+    try:
+        try:
+            server = Cluster(root)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            pytest.skip(f"cannot start a PostgreSQL test cluster: {exc}")
+        yield server
+        subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", f"pg_ctl -D {server.data} -m immediate stop"], capture_output=True)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_concurrent_claims_on_postgres_are_disjoint(cluster: Cluster) -> None:
+    url = cluster.database()
+    now = datetime.now(timezone.utc)
+    writer = Store(url)
+    for n in range(40):
+        queue(writer, alert(n, now), ["h"])
+    stores = [Store(url) for _ in range(4)]  # four processes' worth of connection pools
+    got: list[list[str]] = [[] for _ in stores]
+
+    def claim(i: int) -> None:
+        while batch := stores[i].claim_due(now, "h", f"claimer{i}", now + timedelta(minutes=5), 3):
+            got[i] += [p.alert_id for p in batch]
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    claimed = [alert_id for ids in got for alert_id in ids]
+    assert len(claimed) == 40 and len(set(claimed)) == 40
+    for st in (writer, *stores):
+        st.close()
+
+
+def test_two_deliverers_on_postgres_send_each_row_once(cluster: Cluster, receiver: WebhookReceiver) -> None:
+    receiver.delay = 0.05
+    url = cluster.database()
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    st = Store(url)
+    ids = [queue(st, alert(n, now), ["h"]) for n in range(20)]
+    senders = [Deliverer(Store(url), (hook("h", receiver.url("/h")),), rng=random.Random(n)) for n in range(2)]
+    threads = [threading.Thread(target=d.run_once, args=(now,)) for d in senders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    sent = Counter(p.headers["webhook-id"] for p in receiver.posts("/h"))
+    assert set(sent) == set(ids) and max(sent.values()) == 1, sent
+    for d in senders:
+        d.store.close()
+        d.close()
+    st.close()
+
+
+def test_a_server_that_goes_away_costs_runs_not_the_feed(cluster: Cluster, tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.set("/news", rss(UNRELATED))
+    kit = Kit(tmp_path, [{"url": url}], monitor={"state": cluster.database()})
+    now = datetime.now(timezone.utc)
+    try:
+        assert run_feed(kit.feeds[0], kit.deps, now).status == "ok"
+        cluster.stop()
+        try:
+            down = run_feed(kit.feeds[0], kit.deps, now)
+        finally:
+            cluster.start()
+        assert down.status == "error" and down.kind == "store" and down.next_poll is not None  # the daemon reschedules from this
+        assert "cannot be reached" in (down.error or "") and "postgres@/sw_" in (down.error or "")
+        assert kit.store.fault is not None
+        assert run_feed(kit.feeds[0], kit.deps, now).status == "not_modified"  # reconnected by itself (pool_pre_ping)
+        assert kit.store.fault is None
+    finally:
+        kit.close()
+
+
+def test_reading_commands_open_postgres_read_only(cluster: Cluster) -> None:
+    url = cluster.database()
+    with pytest.raises(StoreError, match="holds no seedwatch state yet"):
+        Store(url, readonly=True)
+    Store(url).close()  # the first run creates the schema
+    reader = Store(url, readonly=True)
+    try:
+        assert reader.feed_states() == [] and reader.counts()["outbox"] == 0
+        with pytest.raises(sqlalchemy.exc.InternalError, match="read-only transaction"), reader.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE probe (a int)")  # the session itself is read-only, not just our code
+        with pytest.raises(StoreError, match="opened read-only"):
+            reader.queue_notice(({"id": "feed_x"}, ["h"], datetime.now(timezone.utc)))
+    finally:
+        reader.close()

@@ -99,14 +99,14 @@ def run(cmd: list[str], env: dict[str, str] | None = None, cwd: str | Path | Non
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def seedwatch_config(tmp: Path, urls: list[str], concurrency: int = 8, interval: str = "1h", webhook: str | None = None, max_age: str = "0s", stories: bool = True) -> Path:
+def seedwatch_config(tmp: Path, urls: list[str], concurrency: int = 8, interval: str = "1h", webhook: str | None = None, max_age: str = "0s", stories: bool = True, semantic: bool = True) -> Path:
     """A config for the bench feeds: fresh SQLite state in `tmp`, the repo's seeds, loopback allowed."""
     feeds = "".join(f'[[feeds]]\nurl = "{u}"\nname = "f{i}"\n' for i, u in enumerate(urls))
     hook = f'[[webhooks]]\nname = "bench"\nurl = "{webhook}"\n' if webhook else ""
     path = tmp / "seedwatch.toml"
     path.write_text(
         f'[monitor]\nstate = "{tmp / "state" / "seedwatch.db"}"\nseeds = "{ROOT / "seeds"}"\n'
-        f'allow_private_networks = true\npoll_interval = "{interval}"\nmax_age = "{max_age}"\ndelivery_interval = "1s"\n'
+        f'allow_private_networks = true\npoll_interval = "{interval}"\nmax_age = "{max_age}"\ndelivery_interval = "1s"\nsemantic = {str(semantic).lower()}\n'
         # every bench feed is on 127.0.0.1: lift the per-host cap to the global one, as newsboat's 8 threads are
         f"[fetch]\nconcurrency = {concurrency}\nper_host = {concurrency}\n[stories]\nenabled = {str(stories).lower()}\n" + feeds + hook
     )

@@ -52,12 +52,12 @@ class Tool:
 class Seedwatch(Tool):
     name = "seedwatch once"
 
-    def __init__(self, concurrency: int) -> None:
-        self.concurrency = concurrency
+    def __init__(self, concurrency: int, semantic: bool) -> None:
+        self.concurrency, self.semantic = concurrency, semantic
 
     def prepare(self, tmp: Path, urls: list[str]) -> None:
         self.tmp, self.count = tmp, len(urls)
-        self.config = seedwatch_config(tmp, urls, self.concurrency)
+        self.config = seedwatch_config(tmp, urls, self.concurrency, semantic=self.semantic)
 
     def command(self) -> list[str]:
         return [PYTHON, "-m", "monitor", "once", "--config", str(self.config)]
@@ -138,9 +138,9 @@ def parse_floor_child(feeds: int, items: int) -> None:
 def inprocess_child(config: str, cycles: int) -> None:
     """A cold then `cycles` warm poll_all() inside one running App, as the daemon holds it."""
     sys.path.insert(0, str(ROOT))
-    from monitor.service.app import App, load
+    from monitor.service.app import App, read
 
-    app = App.open(*load(config))
+    app = App.open(*read(config))
     try:
         timings = []
         for _ in range(cycles + 1):
@@ -180,6 +180,7 @@ def child_json(args: list[str], env: dict[str, str] | None = None) -> object:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-semantic", action="store_true", help="monitor.semantic = false (the model costs seconds per start and ~0.1 s per item)")
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--items", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=5)
@@ -203,7 +204,7 @@ def main() -> int:
     for name in missing_tools(names):
         print(f"note: {name} is not installed, skipped; install it with: {INSTALL[name]}", file=sys.stderr)
         names.remove(name)
-    tools: list[Tool] = [{"seedwatch": lambda: Seedwatch(args.concurrency), "rss2email": Rss2email, "newsboat": Newsboat}[n]() for n in names]
+    tools: list[Tool] = [{"seedwatch": lambda: Seedwatch(args.concurrency, not args.no_semantic), "rss2email": Rss2email, "newsboat": Newsboat}[n]() for n in names]
 
     base = Path(tempfile.mkdtemp(prefix="seedwatch-bench-"))
     results: dict[str, dict[str, list[measure.Run]]] = {t.name: {"cold": [], "warm": []} for t in tools}
@@ -223,7 +224,7 @@ def main() -> int:
             inproc = None
             if any(isinstance(t, Seedwatch) for t in tools):
                 tmp = Path(tempfile.mkdtemp(dir=base))
-                config = seedwatch_config(tmp, urls, args.concurrency)
+                config = seedwatch_config(tmp, urls, args.concurrency, semantic=not args.no_semantic)
                 inproc = child_json(["--inproc-child", str(config), "--inproc-cycles", str(args.inproc_cycles)], env={**os.environ, "PYTHONPATH": str(ROOT)})
         probe = measure.run([PYTHON, "-c", IMPORT_PROBE, *IMPORT_ORDER], env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
         imports = json.loads(probe.stdout.strip().splitlines()[-1])

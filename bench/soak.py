@@ -51,6 +51,7 @@ def sample(pid: int) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-semantic", action="store_true", help="monitor.semantic = false (the model costs seconds per start and ~0.1 s per item)")
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--items", type=int, default=30)
     parser.add_argument("--cycles", type=int, default=100)
@@ -66,7 +67,7 @@ def main() -> int:
     samples: list[tuple[int, dict[str, float]]] = []
     try:
         with ServerProcess(args.feeds, args.items) as server:
-            config = measure.seedwatch_config(base, server.feed_urls(), interval=f"{args.interval:g}s", webhook=receiver.url("/hook"))
+            config = measure.seedwatch_config(base, server.feed_urls(), interval=f"{args.interval:g}s", webhook=receiver.url("/hook"), semantic=not args.no_semantic)
             log = (base / "daemon.log").open("w")
             daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
             stop = threading.Event()

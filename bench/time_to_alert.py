@@ -54,6 +54,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-semantic", action="store_true", help="monitor.semantic = false (the model costs seconds per start and ~0.1 s per item)")
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--items", type=int, default=30)
     parser.add_argument("--interval", type=float, default=5.0, help="poll interval, seconds")
@@ -72,7 +73,7 @@ def main() -> int:
         with ServerProcess(args.feeds, args.items) as server:
             # every sample is the same related text under a new link: story folding would (rightly) hold
             # all but the first back as one story, so it is off here; this measures fetch -> alert -> webhook
-            config = measure.seedwatch_config(base, server.feed_urls(), interval=f"{args.interval:g}s", webhook=receiver.url("/hook"), max_age="14d", stories=False)
+            config = measure.seedwatch_config(base, server.feed_urls(), interval=f"{args.interval:g}s", webhook=receiver.url("/hook"), max_age="14d", stories=False, semantic=not args.no_semantic)
             log = (base / "daemon.log").open("w")
             daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
             try:

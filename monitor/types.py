@@ -95,11 +95,13 @@ class FeedItem:
 
 @dataclass(frozen=True)
 class MatchedTerm:
-    """One piece of evidence: a concept group, the surface form seen, and where."""
+    """One piece of evidence: a concept group (or a seed's own name or term), the surface form
+    seen, and where; `kind` says which ("catalogue" groups have names in every language)."""
 
     group: str
     term: str
     where: str
+    kind: str = "catalogue"  # catalogue | seed
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ class Alert:
     matched: tuple[MatchedTerm, ...]
     created_at: datetime
     feed_name: str = ""
+    band: str = "alert"  # alert | related (a related development, for digests)
+    why: tuple[tuple[str, str], ...] = ()  # the match's explanation, part by part
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,7 @@ class SeedUnit:
 
     key: str  # normalised form: "zahawi", "raja ampat", "쿠팡"
     surface: str  # as the seed first writes it
-    weight: float  # in (0, 1]: the seed's strongest unit is 1 (salience in the seed x rarity in the news)
+    weight: float  # in (0, 1]: salience in the seed (relative) x rarity in the news (absolute)
     name: bool  # a name (capitalised inside sentences, or a rare Hangul/Han word), not a common term
     in_title: bool
     group: str | None = None  # the catalogue entity or concept it is: its names in every language match too
@@ -226,7 +230,8 @@ class SeedRules:
 
 @dataclass(frozen=True)
 class TopicProfile:
-    """What a seed is about, as weighted concept groups; built once per seed."""
+    """What a seed is about: its names and terms, its catalogue groups and facts, its meaning
+    as vectors; built once per seed at start or reload, never changed afterwards."""
 
     seed_id: str
     seed_title: str
@@ -234,7 +239,14 @@ class TopicProfile:
     groups: tuple[ConceptGroup, ...]
     threshold: float
     excluded: tuple[str, ...] = ()
-    # What the seed states, sentence by sentence: who did what (see Fact).
+    # What the seed states, sentence by sentence, in the catalogue's terms: who did what (see Fact).
     facts: tuple[Fact, ...] = ()
-    # Compiled scoring tables (monitor.score.Compiled: alias index, facts), built on first use.
-    matcher: Any = field(default=None, compare=False, repr=False)
+    units: tuple[SeedUnit, ...] = ()
+    related_threshold: float = 0.3
+    rules: SeedRules = SeedRules()
+    sentences: tuple[str, ...] = ()  # the seed's title and sentences, for "closest to" in explanations
+    digest: str = ""  # of the seed text and its tuning: a changed digest means a changed profile
+    # Built with the profile (monitor.relevance): the catalogue's compiled facts, and the seed's
+    # vectors (None when the semantic signal is off).
+    compiled: Any = field(default=None, compare=False, repr=False)
+    vectors: Any = field(default=None, compare=False, repr=False)

@@ -62,7 +62,9 @@ def alert(a: Alert) -> Body:
         "created_at": a.created_at.isoformat(),
         "seed": {"id": a.seed_id, "title": a.seed_title},
         "score": round(a.score, 4),
+        "band": a.band,
         "matched": [{"group": m.group, "term": m.term, "where": m.where} for m in a.matched],
+        "why": [[part, text] for part, text in a.why],
         "item": {
             "key": item.key,
             "title": item.title,

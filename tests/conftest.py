@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.relevance.engine import Relevance
 from tests.servers import FeedServer, WebhookReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,12 @@ SHARED = Path(os.environ.get("SEEDWATCH_SHARED") or ROOT.parent / "shared")
 # How long `seedwatch run` may take to exit on SIGTERM: its own promise (8 s of grace for jobs in
 # flight, then exit), well inside the unit's TimeoutStopSec=20. A bound to wait for, not a timing to assert.
 STOP_PROMISE = 10.0
+
+
+@pytest.fixture(scope="session")
+def engine() -> Relevance:
+    """The relevance engine without the semantic model (catalogue and lexical signals), built once."""
+    return Relevance()
 
 
 @pytest.fixture
@@ -48,6 +55,8 @@ def write_config(tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monito
         "allow_private_networks = true",
         'poll_interval = "1h"',
         "delivery_interval = \"1s\"",
+        # the semantic model costs seconds per daemon start: off unless a test asks (tests/test_semantic.py)
+        "" if "semantic" in monitor else "semantic = false",
         textwrap.dedent(monitor),
         "[fetch]",
         'timeout = "10s"',

@@ -16,7 +16,7 @@ from monitor.ingest.fetch import Fetcher
 from monitor.ingest.netguard import Guard
 from monitor.ingest.parse import ParsedFeed, parse_feed
 from monitor.pipeline import Deps
-from monitor.service.app import load
+from monitor.service.loading import load
 from monitor.store import Store
 from monitor.types import FeedItem, FeedState, Fetched, FetchFailed
 from tests.conftest import SEEDS, _toml
@@ -27,7 +27,8 @@ T0 = datetime(2026, 1, 30, 10, 0, tzinfo=timezone.utc)
 def config_file(tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: dict | None = None, fetch: dict | None = None, extra: str = "") -> Path:
     """A TOML config with loopback allowed and a 2 s fetch deadline (override with `fetch`); `extra` is TOML appended as is."""
     sections = {
-        "monitor": {"state": str(tmp / "state" / "seedwatch.db"), "seeds": str(SEEDS), "allow_private_networks": True, "poll_interval": "1h", **(monitor or {})},
+        # semantic off unless a test asks: the model costs seconds per test (tests/test_semantic.py runs it)
+        "monitor": {"state": str(tmp / "state" / "seedwatch.db"), "seeds": str(SEEDS), "allow_private_networks": True, "poll_interval": "1h", "semantic": False, **(monitor or {})},
         "fetch": {"timeout": "2s", **(fetch or {})},
     }
     lines = []
@@ -54,11 +55,12 @@ class Kit:
     """Real settings, store, fetcher and seed profiles for in-process feed runs."""
 
     def __init__(self, tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: dict | None = None, fetch: dict | None = None, extra: str = "") -> None:
-        self.settings, _seeds, profiles = load(str(config_file(tmp, feeds, webhooks, monitor, fetch, extra)))
+        loaded = load(str(config_file(tmp, feeds, webhooks, monitor, fetch, extra)))
+        self.settings, profiles = loaded.settings, loaded.profiles
         self.store = Store(self.settings.state_url)
         self.fetcher = Fetcher(self.settings.fetch, Guard.from_settings(self.settings.monitor))
         self.parsed: list[ParsedFeed] = []
-        self.deps = Deps(self.settings, self.store, self.fetcher, profiles, random.Random(7), self._parse)
+        self.deps = Deps(self.settings, self.store, self.fetcher, loaded.engine, profiles, random.Random(7), self._parse)
 
     def _parse(self, *args: Any) -> ParsedFeed:
         parsed = parse_feed(*args)

@@ -22,7 +22,7 @@ import pytest
 
 from monitor.delivery.deliver import Deliverer
 from monitor.pipeline import run_feed
-from monitor.service.app import App, load
+from monitor.service.app import App, read
 from tests.conftest import SEEDS
 from tests.feeds import KORUT, RELATED_ID, TANKS, TANKS_SEED, UNRELATED, Entry, rss
 from tests.fetchkit import T0, Kit, config_file
@@ -142,7 +142,7 @@ def test_feed_lang(tmp_path: Path, feed_server: FeedServer, kits: list[Kit]) -> 
 def test_feed_enabled(tmp_path: Path, feed_server: FeedServer) -> None:
     on = feed_server.set("/on", rss(UNRELATED))
     off = feed_server.set("/off", rss(UNRELATED))
-    app = App.open(*load(str(config_file(tmp_path, [{"url": on}, {"url": off, "enabled": False}]))), polls=False)
+    app = App.open(*read(str(config_file(tmp_path, [{"url": on}, {"url": off, "enabled": False}]))), polls=False)
     try:
         assert [r.feed for r in app.poll_all()] == [on]
     finally:

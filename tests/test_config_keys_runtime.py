@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from monitor.pipeline import run_feed
-from monitor.service.app import App, load
+from monitor.service.app import App, read
 from monitor.service.daemon import Daemon
 from tests.feeds import UNRELATED, Entry, rss
 from tests.fetchkit import T0, Kit, config_file
@@ -111,7 +111,7 @@ def test_fetch_concurrency(tmp_path: Path, feed_server: FeedServer) -> None:
     for i in range(6):
         feed_server.routes[f"/c{i}"] = Route(handler=held)
     cfg = config_file(tmp_path, [{"url": feed_server.url(f"/c{i}")} for i in range(6)], fetch={"concurrency": 2, "per_host": 8})
-    app = App.open(*load(str(cfg)), polls=False)
+    app = App.open(*read(str(cfg)), polls=False)
     try:
         assert [r.status for r in app.poll_all()] == ["ok"] * 6
     finally:
@@ -121,7 +121,7 @@ def test_fetch_concurrency(tmp_path: Path, feed_server: FeedServer) -> None:
 
 def test_monitor_delivery_interval_at_start_and_on_reload(tmp_path: Path) -> None:
     cfg = config_file(tmp_path, [], monitor={"delivery_interval": "3s"})
-    app = App.open(*load(str(cfg)), polls=False)
+    app = App.open(*read(str(cfg)), polls=False)
     try:
         daemon = Daemon(app)
         daemon._schedule_all()
@@ -135,7 +135,7 @@ def test_monitor_delivery_interval_at_start_and_on_reload(tmp_path: Path) -> Non
 
 def test_reload_refuses_a_new_state_and_keeps_running_the_old_config(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     cfg = config_file(tmp_path, [{"url": "http://127.0.0.1:9/a.xml"}])
-    app = App.open(*load(str(cfg)), polls=False)
+    app = App.open(*read(str(cfg)), polls=False)
     try:
         daemon = Daemon(app)
         before = app.settings

@@ -144,7 +144,7 @@ def test_filters_and_routing_are_pure_decisions() -> None:
 
 
 def test_the_daemon_schedules_a_digest_job_per_digest_sink(tmp_path: Path) -> None:
-    from monitor.service.app import App, load
+    from monitor.service.app import App, read
     from monitor.service.daemon import Daemon
     from tests.conftest import write_config
 
@@ -152,7 +152,7 @@ def test_the_daemon_schedules_a_digest_job_per_digest_sink(tmp_path: Path) -> No
         {"name": "morning", "url": "https://hooks.example.org/a", "digest": "30 7 * * 1-5", "timezone": "Asia/Jakarta"},
         {"name": "live", "url": "https://hooks.example.org/b"},
     ])
-    app = App.open(*load(str(cfg)))
+    app = App.open(*read(str(cfg)))
     try:
         daemon = Daemon(app)
         daemon._schedule_all()

@@ -88,18 +88,17 @@ def test_bad_override_names_line_and_key(tmp_path):
 
 @pytest.mark.shared
 @pytest.mark.skipif(not (SHARED / "eval").is_dir(), reason="needs ../shared/eval")
-def test_dev_set_targets(tmp_path):
+def test_dev_set_targets(tmp_path, engine):
     from monitor.commands.replay import read_items, read_labels, to_item
-    from monitor.relevance.score import score
     from monitor.relevance.seeds import load_seeds
-    from monitor.relevance.topics import build_profile
     from tests.conftest import SEEDS
+    from tests.scoring import score
 
-    profile = build_profile(load_seeds(SEEDS)[0], 0.5)
+    profile = engine.profile(load_seeds(SEEDS)[0], 0.5, 0.3)
     labels = read_labels(SHARED / "eval" / "dev-labels.jsonl")
     rows = []
     for _, obj in read_items(SHARED / "eval" / "dev-items.jsonl"):
-        m = score(to_item(obj), profile)
+        m = score(engine, to_item(obj), profile)
         rows.append(Judged(obj["lang"], m.score, m.alert, labels[obj["id"]]))
     metrics = by_language(rows)
     a = metrics["all"]

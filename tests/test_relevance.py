@@ -5,17 +5,20 @@ from __future__ import annotations
 import pytest
 
 from monitor.config import ProfileOverride
-from monitor.relevance.lexicon import catalogue_matcher
-from monitor.relevance.score import score
 from monitor.relevance.seeds import load_seeds
-from monitor.relevance.topics import build_profile
 from monitor.types import FeedItem
 from tests.conftest import SEEDS
+from tests.scoring import score as engine_score
 
 
 @pytest.fixture(scope="module")
-def profile():
-    return build_profile(load_seeds(SEEDS)[0], 0.5)
+def profile(engine):
+    return engine.profile(load_seeds(SEEDS)[0], 0.5, 0.3)
+
+
+@pytest.fixture
+def score(engine):
+    return lambda item_, profile_: engine_score(engine, item_, profile_)
 
 
 def item(title: str, summary: str = "") -> FeedItem:
@@ -55,13 +58,13 @@ def test_profile_of_the_real_seed(profile):
         ("US sends arms to Kyiv", ["United States", "supply", "weapons", "Ukraine"]),
     ],
 )
-def test_matching_splits_compounds_and_handles_inflection(text, groups):
-    found = [g for hit in catalogue_matcher().find(text) for g in hit.groups if g in groups]
+def test_matching_splits_compounds_and_handles_inflection(engine, text, groups):
+    found = [g for hit in engine.matcher.find(text) for g in hit.groups if g in groups]
     assert sorted(set(found)) == sorted(groups)
 
 
-def test_short_acronyms_are_case_sensitive_and_names_are_not_stemmed():
-    found = {g for hit in catalogue_matcher().find("Ini as roda, us too, rok temu, kor") for g in hit.groups}
+def test_short_acronyms_are_case_sensitive_and_names_are_not_stemmed(engine):
+    found = {g for hit in engine.matcher.find("Ini as roda, us too, rok temu, kor") for g in hit.groups}
     assert "United States" not in found and "South Korea" not in found
 
 
@@ -84,13 +87,13 @@ CASES = [
 
 
 @pytest.mark.parametrize("title, summary, expected", CASES, ids=[c[0][:40] for c in CASES])
-def test_alert_table(profile, title, summary, expected):
+def test_alert_table(score, engine, profile, title, summary, expected):
     match = score(item(title, summary), profile)
     assert match.alert is expected, match.explanation
     assert 0.0 <= match.score <= 1.0
 
 
-def test_match_reports_surface_form_and_place(profile):
+def test_match_reports_surface_form_and_place(score, engine, profile):
     match = score(item("Korsel tolak kirim senjata", "NATO meminta Korea Selatan membantu Ukraina."), profile)
     where = {m.group: (m.term, m.where) for m in match.matched}
     assert where["South Korea"] == ("Korsel", "title")
@@ -98,10 +101,10 @@ def test_match_reports_surface_form_and_place(profile):
     assert match.explanation.startswith(f"score {match.score:.2f}")
 
 
-def test_overrides_change_the_profile(profile):
+def test_overrides_change_the_profile(score, engine, profile):
     seed = load_seeds(SEEDS)[0]
     ov = ProfileOverride(threshold=0.7, add={"South Korea": ["Negeri Ginseng"], "drones": ["drone", "drones"]}, remove=["Norway", "Yoon"], weights={"NATO": 0.2}, required=["South Korea"], exclude=["badminton"])
-    tuned = build_profile(seed, 0.5, ov)
+    tuned = engine.profile(seed, 0.5, 0.3, ov)
     groups = {g.name: g for g in tuned.groups}
     assert tuned.threshold == 0.7 and "Norway" not in groups
     assert "Negeri Ginseng" in groups["South Korea"].aliases and "Yoon" not in groups["South Korea"].aliases
@@ -127,14 +130,14 @@ def test_overrides_change_the_profile(profile):
         ("Putin meets jong ensemble", "Kim Jong Un's band played in Moscow.", False),
     ],
 )
-def test_short_name_in_title_refers_to_full_name_below(profile, title, summary, expected):
+def test_short_name_in_title_refers_to_full_name_below(score, engine, profile, title, summary, expected):
     match = score(item(title, summary), profile)
     assert match.alert is expected, match.explanation
     if expected:
         assert {m.group: m.where for m in match.matched}["North Korea"] == "title"
 
 
-def test_a_bare_mention_continues_the_previous_fact_in_parallel(profile):
+def test_a_bare_mention_continues_the_previous_fact_in_parallel(score, engine, profile):
     # "Korsel adalah kunjungan pertama dalam safari NATO di Asia. Negara berikutnya adalah Jepang."
     # NATO's tour, next stop Japan: Japan relates to NATO as Korea does, not to Korea.
     tours = [set(f.entities) for f in profile.facts if f.text.startswith("Diketahui")]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.service.app import App, load
+from monitor.service.app import App, read
 from monitor.service.daemon import Daemon
 from tests.conftest import write_config
 
@@ -15,7 +15,7 @@ from tests.conftest import write_config
 @pytest.fixture()
 def daemon(tmp_path: Path):
     cfg = write_config(tmp_path, feeds=[{"url": "http://127.0.0.1:9/a.xml", "name": "a"}], webhooks=[{"name": "h", "url": "http://127.0.0.1:9/hook"}])
-    app = App.open(*load(str(cfg)))
+    app = App.open(*read(str(cfg)))
     try:
         yield Daemon(app), cfg, tmp_path
     finally:

@@ -270,13 +270,13 @@ def test_listen_address_in_use_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_health_needs_a_recent_heartbeat_and_a_store_that_answers(tmp_path: Path) -> None:
-    from monitor.service.app import App, load
+    from monitor.service.app import App, read
     from monitor.service.daemon import STALE_TICKS
     from monitor.service.daemon import Daemon as Service
     from monitor.service.notify import Notifier
 
     cfg = write_config(tmp_path, feeds=[])
-    app = App.open(*load(str(cfg)))
+    app = App.open(*read(str(cfg)))
     try:
         service = Service(app, notifier=Notifier({"WATCHDOG_USEC": "2000000"}))
         assert service.tick_interval == 1.0

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.service.app import App, load
+from monitor.service.app import App, read
 from monitor.service.daemon import Daemon as Service
 from tests.conftest import seedwatch, wait_until, write_config
 from tests.feeds import RELATED_ID, UNRELATED, Entry, rss
@@ -59,7 +59,7 @@ def one_line_error(out: subprocess.CompletedProcess[str]) -> str:
 def test_a_bug_in_a_run_is_the_feeds_error_and_the_feed_is_polled_again(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.set("/news", rss(UNRELATED))
     cfg = write_config(tmp_path, feeds=[{"url": url, "name": "news", "interval": "1s"}])
-    app = App.open(*load(str(cfg)), polls=False)
+    app = App.open(*read(str(cfg)), polls=False)
 
     def broken_parser(*_args: object, **_kw: object) -> None:  # the parse seam App injects; here a stage with a bug
         raise RuntimeError("a bug in a stage")

@@ -6,8 +6,8 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from monitor.relevance.score import score
-from monitor.service.app import load
+from monitor.service.loading import load
+from tests.scoring import score
 from monitor.types import FeedItem
 from tests.conftest import seedwatch, write_config
 from tests.feeds import UNRELATED, Entry, rss
@@ -32,9 +32,9 @@ DEVELOPMENT = Entry(
 
 def _groups(cfg: Path, entry: Entry, where: str | None = None) -> frozenset[str]:
     """The concept groups the seed's profile matches in an entry (only in `where`, if given)."""
-    _settings, _seeds, profiles = load(str(cfg))
+    loaded = load(str(cfg))
     item = FeedItem("k", "f", entry.title, entry.link, entry.summary, None, "s", "id")
-    match = score(item, profiles[0])
+    match = score(loaded.engine, item, loaded.profiles[0])
     assert match.alert, f"precondition: the test item must alert for the seed: {match.explanation}"
     return frozenset(m.group for m in match.matched if where is None or m.where == where)
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from monitor.cli import add_config_arg
 from monitor.commands.feeds import cell
 from monitor.config import find_config, load_settings
-from monitor.service.app import App, load
+from monitor.service.app import App, read
 from monitor.service.clock import utcnow
 from monitor.store import AlertRow, Store
 from monitor.text import printable
@@ -70,7 +70,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_retry(args: argparse.Namespace) -> int:
-    app = App.open(*load(getattr(args, "config", None)), polls=False)
+    app = App.open(*read(getattr(args, "config", None)), polls=False)
     try:
         rows = app.store.recent_alerts(1000, alert_id=args.id)
         if not rows:

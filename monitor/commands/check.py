@@ -6,6 +6,7 @@ import argparse
 
 from monitor.cli import add_config_arg
 from monitor.delivery.sinks import check_sinks
+from monitor.relevance.warnings import seed_warnings
 from monitor.service.loading import load
 from monitor.text import printable
 
@@ -17,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings, seeds, profiles = load(args.config)
+    loaded = load(args.config)
+    settings, seeds, profiles = loaded.settings, loaded.seeds, loaded.profiles
     check_sinks(settings.webhooks)  # the same refusal `run` would make at start
     enabled = sum(f.enabled for f in settings.feeds)
     print(f"config   {printable(settings.path)}: ok")
@@ -26,8 +28,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"webhooks {len(settings.webhooks)}: " + (", ".join(f"{printable(h.name)} ({h.format})" for h in settings.webhooks) or "none (alerts are only logged)"))
     print(f"seeds    {len(seeds)} in {printable(settings.seeds_dir)}")
     for seed, profile in zip(seeds, profiles):
-        # a seed's title and its rare words are text from a file: an ESC in them must not reach the terminal
-        top = ", ".join(printable(g.name) for g in sorted(profile.groups, key=lambda g: -g.weight)[:6])
-        print(f"  {printable(seed.id)}: {printable(seed.title, 70)} [{profile.lang}] {len(profile.groups)} groups; top: {top}")
-    print(f"threshold {settings.monitor.threshold:g}")
+        # a seed's title and its words are text from a file: an ESC in them must not reach the terminal
+        top = ", ".join(printable(u.surface) for u in profile.units[:6])
+        print(f"  {printable(seed.id)}: {printable(seed.title, 70)} [{profile.lang}] {len(profile.units)} names and terms, {len(profile.facts)} catalogue facts; top: {top}")
+        for warning in seed_warnings(seed, profile):
+            print(f"    warning: {warning}")
+    print(f"threshold {settings.monitor.threshold:g} (related {settings.monitor.related_threshold:g}); semantic signal {'on' if settings.monitor.semantic else 'off'}")
     return 0

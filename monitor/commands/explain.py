@@ -12,8 +12,7 @@ from monitor.errors import ConfigError
 from monitor.ingest.clean import html_to_text
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.netguard import Guard
-from monitor.relevance.score import score
-from monitor.service.app import load
+from monitor.service.app import scoring
 from monitor.text import printable
 from monitor.types import FeedItem, FeedState, Fetched
 
@@ -30,27 +29,31 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings, _, profiles = load(args.config)
-    profile = next((p for p in profiles if p.seed_id == args.seed), None)
-    if profile is None:
-        raise ConfigError(f"no seed {args.seed!r}; seeds: {', '.join(p.seed_id for p in profiles)}")
-    if args.text is not None:
-        text = args.text
-    elif args.file is not None:
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{args.file}: cannot read: {exc}") from None
-    else:
-        text = _fetch_text(args.url, settings)
-    title, _, rest = text.strip().partition("\n")
-    item = FeedItem(key="explain", feed_url="", title=title.strip(), url=args.url, summary=rest.strip()[:1500], published=None, source="explain", text=rest.strip())
-    match = score(item, profile)
+    with scoring(args.config) as loaded:
+        profile = next((p for p in loaded.profiles if p.seed_id == args.seed), None)
+        if profile is None:
+            raise ConfigError(f"no seed {args.seed!r}; seeds: {', '.join(p.seed_id for p in loaded.profiles)}")
+        if args.text is not None:
+            text = args.text
+        elif args.file is not None:
+            try:
+                text = Path(args.file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{args.file}: cannot read: {exc}") from None
+        else:
+            text = _fetch_text(args.url, loaded.settings)
+        title, _, rest = text.strip().partition("\n")
+        item = FeedItem(key="explain", feed_url="", title=title.strip(), url=args.url, summary=rest.strip()[:1500], published=None, source="explain", text=rest.strip())
+        engine = loaded.engine
+        ready = engine.prepare(item, [profile])
+        [vector] = engine.vectors([ready]) if ready.wants_vector else [None]
+        match = engine.score(ready.text, profile, vector, ready.lexical[0])
     print(f"seed    {printable(profile.seed_id)}: {printable(profile.seed_title)}")
-    print(f"score   {match.score:.3f} (threshold {profile.threshold:g}) -> {'ALERT' if match.alert else 'no alert'}")
-    print(f"why     {printable(match.explanation)}")
+    print(f"score   {match.score:.3f} (alert at {profile.threshold:g}, related at {profile.related_threshold:g}) -> {'ALERT' if match.alert else 'related development' if match.band == 'related' else 'no alert'}")
+    for part, why in match.why:  # seed sentences and item words: text from outside, never raw to the terminal
+        print(f"{part:<8}{printable(why)}")
     for m in match.matched:
-        print(f"  {printable(m.group):<20} {printable(m.term)!r} in {m.where}")
+        print(f"  {printable(m.group):<24} {printable(m.term)!r} in {m.where}")
     return 0
 
 

@@ -7,7 +7,7 @@ import json
 
 from monitor.cli import add_config_arg, apply_log_format
 from monitor.errors import StoreError
-from monitor.service.app import App, load
+from monitor.service.app import App, read
 from monitor.service.clock import utcnow
 
 
@@ -19,9 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings, seeds, profiles = load(args.config)
+    settings, seeds = read(args.config)
     apply_log_format(args, settings.monitor.log_format)
-    app = App.open(settings, seeds, profiles)
+    app = App.open(settings, seeds)
     try:
         totals = {"ok": 0, "not_modified": 0, "error": 0, "new": 0, "alerts": 0}
         store_fault = None

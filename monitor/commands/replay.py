@@ -20,11 +20,12 @@ from rich.table import Table
 from monitor.cli import add_config_arg
 from monitor.errors import ConfigError
 from monitor.relevance.evaluate import PRF, Judged, Metrics, by_language
-from monitor.relevance.score import score
-from monitor.service.app import load
-from monitor.types import FeedItem
+from monitor.relevance.engine import Relevance
+from monitor.service.app import scoring
+from monitor.types import FeedItem, Match, TopicProfile
 
-PROGRESS_MIN = 2000  # show a progress bar on stderr for inputs longer than this
+PROGRESS_MIN = 200  # show a progress bar on stderr for inputs longer than this (embedding runs ~10 items/s)
+BATCH = 64  # items prepared and embedded together
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -74,36 +75,52 @@ def to_item(obj: dict) -> FeedItem:
 
 
 def run(args: argparse.Namespace) -> int:
-    _, _, profiles = load(args.config)
-    if args.seed:
-        profiles = [p for p in profiles if p.seed_id == args.seed]
-        if not profiles:
-            raise ConfigError(f"no seed {args.seed!r}")
     labels = read_labels(Path(args.labels)) if args.labels else None
     rows = list(read_items(Path(args.input)))
-    out = open(args.output, "w", encoding="utf-8") if args.output else (None if labels is not None else sys.stdout)
-    judged: dict[str, list[Judged]] = {p.seed_id: [] for p in profiles}
-    try:
-        with Progress(console=Console(stderr=True), transient=True, disable=len(rows) < PROGRESS_MIN) as progress:
-            task = progress.add_task("scoring", total=len(rows))
-            for n, obj in rows:
-                item = to_item(obj)
-                for profile in profiles:
-                    match = score(item, profile)
-                    if out is not None:
-                        line = {"id": obj["id"], "seed": profile.seed_id, "score": match.score, "alert": match.alert, "matched": [{"group": m.group, "term": m.term, "where": m.where} for m in match.matched]}
-                        out.write(json.dumps(line, ensure_ascii=False) + "\n")
-                    if labels is not None and obj["id"] in labels:
-                        judged[profile.seed_id].append(Judged(obj.get("lang") or "?", match.score, match.alert, labels[obj["id"]]))
-                progress.advance(task)
-    finally:
-        if out is not None and out is not sys.stdout:
-            out.close()
+    with scoring(args.config) as loaded:
+        profiles = loaded.profiles
+        if args.seed:
+            profiles = [p for p in profiles if p.seed_id == args.seed]
+            if not profiles:
+                raise ConfigError(f"no seed {args.seed!r}")
+        judged = _replay(loaded.engine, profiles, rows, labels, args.output)
     if labels is not None:
         console = Console()
         for profile in profiles:
             console.print(metrics_table(profile.seed_id, profile.threshold, by_language(judged[profile.seed_id])))
     return 0
+
+
+def _replay(engine: Relevance, profiles: list[TopicProfile], rows: list[tuple[int, dict]], labels: dict[str, int] | None, output: str | None) -> dict[str, list[Judged]]:
+    """Score every row against every profile, in batches (one embedding call each); write the lines."""
+    out = open(output, "w", encoding="utf-8") if output else (None if labels is not None else sys.stdout)
+    judged: dict[str, list[Judged]] = {p.seed_id: [] for p in profiles}
+    try:
+        with Progress(console=Console(stderr=True), transient=True, disable=len(rows) < PROGRESS_MIN) as progress:
+            task = progress.add_task("scoring", total=len(rows))
+            for start in range(0, len(rows), BATCH):
+                batch = rows[start : start + BATCH]
+                prepared = [engine.prepare(to_item(obj), profiles) for _n, obj in batch]
+                for (_n, obj), ready, vector in zip(batch, prepared, engine.vectors(prepared)):
+                    for profile, found in zip(profiles, ready.lexical):
+                        match = engine.score(ready.text, profile, vector, found)
+                        if out is not None:
+                            out.write(json.dumps(_line(obj["id"], match), ensure_ascii=False) + "\n")
+                        if labels is not None and obj["id"] in labels:
+                            judged[profile.seed_id].append(Judged(obj.get("lang") or "?", match.score, match.alert, labels[obj["id"]]))
+                progress.advance(task, len(batch))
+    finally:
+        if out is not None and out is not sys.stdout:
+            out.close()
+    return judged
+
+
+def _line(item_id: str, match: Match) -> dict:
+    return {
+        "id": item_id, "seed": match.seed_id, "score": match.score, "alert": match.alert, "band": match.band,
+        "matched": [{"group": m.group, "term": m.term, "where": m.where} for m in match.matched],
+        "why": [list(part) for part in match.why], "signals": dict(match.signals),
+    }
 
 
 def _prf_cells(p: PRF) -> tuple[str, str, str]:

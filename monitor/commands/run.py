@@ -6,7 +6,7 @@ import argparse
 
 from monitor.cli import add_config_arg, apply_log_format
 from monitor.errors import StoreError
-from monitor.service.app import App, load
+from monitor.service.app import App, read
 from monitor.service.daemon import Daemon
 from monitor.service.lock import lock_holder, state_path
 
@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings, seeds, profiles = load(args.config)
+    settings, seeds = read(args.config)
     apply_log_format(args, settings.monitor.log_format)
     # Refuse a second daemon before anything is forked or the store touched: a refusal after
     # App.open left parse workers behind (an atexit traceback) and had migrated the schema.
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     holder = lock_holder(settings)
     if holder is not None:
         raise StoreError(f"{state_path(settings)}: already in use by seedwatch (pid {holder if holder > 0 else '?'}); one instance per state file")
-    app = App.open(settings, seeds, profiles)
+    app = App.open(settings, seeds)
     try:
         return Daemon(app).run()
     except BaseException:

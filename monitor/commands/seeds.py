@@ -11,7 +11,7 @@ from rich.table import Table
 from monitor.cli import add_config_arg
 from monitor.commands.feeds import cell
 from monitor.errors import ConfigError
-from monitor.service.app import load
+from monitor.service.loading import load
 from monitor.text import printable
 from monitor.types import TopicProfile
 
@@ -29,32 +29,46 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _, _, profiles = load(args.config)
+    profiles = load(args.config).profiles
     chosen = [p for p in profiles if args.seed in (None, p.seed_id)]
     if not chosen:
         raise ConfigError(f"no seed {args.seed!r}; seeds: {', '.join(p.seed_id for p in profiles)}")
     console = Console()
     for profile in chosen:
+        console.print(units_table(profile))
         console.print(profile_table(profile, args.all_aliases))
-        console.print(facts_table(profile))
+        if profile.facts:
+            console.print(facts_table(profile))
     return 0
 
 
+def units_table(profile: TopicProfile) -> Table:
+    """The names and terms found in the seed itself, strongest first: what items are matched on."""
+    table = Table(title=escape(f"{printable(profile.seed_id)}: {printable(profile.seed_title)} [{profile.lang}] alert at {profile.threshold:g}, related at {profile.related_threshold:g}"), title_justify="left")
+    for col in ("name or term", "weight", "kind", "in title", "catalogue entity"):
+        table.add_column(col, overflow="fold")
+    for u in profile.units:
+        table.add_row(cell(u.surface), f"{u.weight:.2f}", "name" if u.name else "term", "yes" if u.in_title else "", cell(u.group or ""))
+    rules = profile.rules
+    notes = [f"{label}: {', '.join(values)}" for label, values in (("keep", rules.keep), ("block", rules.block), ("must mention", rules.must_mention), ("excluded", rules.exclude)) if values]
+    if notes:
+        table.caption = escape(printable("; ".join(notes)))
+    return table
+
+
 def profile_table(profile: TopicProfile, all_aliases: bool = False) -> Table:
-    table = Table(title=escape(f"{printable(profile.seed_id)}: {printable(profile.seed_title)} [{profile.lang}] threshold {profile.threshold:g}"), title_justify="left")
+    table = Table(title="catalogue groups (names in every language the catalogue knows)", title_justify="left")
     for col in ("group", "kind", "weight", "flags", "aliases"):
         table.add_column(col, overflow="fold")
     for g in profile.groups:
         aliases = g.aliases if all_aliases else g.aliases[:MAX_ALIASES]
         more = "" if len(aliases) == len(g.aliases) else f" (+{len(g.aliases) - len(aliases)})"
         table.add_row(cell(g.name), g.kind, f"{g.weight:.2f}", "required" if g.required else "", cell(", ".join(aliases) + more))
-    if profile.excluded:
-        table.caption = escape("excluded terms: " + ", ".join(printable(t) for t in profile.excluded))
     return table
 
 
 def facts_table(profile: TopicProfile) -> Table:
-    table = Table(title="facts (an item alerts when it instantiates one)", title_justify="left")
+    table = Table(title="catalogue facts (an item that instantiates one scores 0.5 or more)", title_justify="left")
     for col in ("kind", "actors", "linked by", "weight", "seed sentence"):
         table.add_column(col, overflow="fold")
     for f in profile.facts:

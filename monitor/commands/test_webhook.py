@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from monitor.cli import add_config_arg
-from monitor.service.app import App, load
+from monitor.service.app import App, read
 from monitor.service.clock import utcnow
 
 
@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    app = App.open(*load(args.config), polls=False)
+    app = App.open(*read(args.config), polls=False)
     try:
         hook = app.deliverer.hooks.get(args.name)
         was_disabled = bool(hook and (row := app.deliverer.sink_rows(utcnow()).get(args.name)) and row.disabled_at)

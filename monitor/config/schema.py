@@ -50,6 +50,8 @@ class MonitorSection(_Model):
     seeds: EnvStr = "../seeds"
     poll_interval: PollInterval = 900.0
     threshold: float = Field(0.5, ge=0.0, le=1.0)
+    related_threshold: float = Field(0.3, ge=0.0, le=1.0)  # the related-development band, for digests
+    semantic: bool = True  # the multilingual semantic signal (a worker process with the model)
     allow_private_networks: bool = False
     allow_hosts: tuple[str, ...] = ()
     max_age: Duration = 14 * 86400.0
@@ -203,6 +205,20 @@ class ProfileOverride(_Model):
     weights: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = {}
     required: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    related_threshold: float | None = Field(None, ge=0.0, le=1.0)
+    keep: tuple[str, ...] = ()  # regular expressions on title/summary: alert only when one matches
+    block: tuple[str, ...] = ()  # regular expressions on title/summary: never alert when one matches
+    must_mention: tuple[str, ...] = ()  # names: alert only when the item names one of them
+
+    @field_validator("keep", "block")
+    @classmethod
+    def _patterns(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in v:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"/{pattern}/ is not a regular expression: {exc}") from None
+        return v
 
 
 class Settings(_Model):

@@ -20,6 +20,8 @@ def make_alert(item: FeedItem, match: Match, profile: TopicProfile, now: datetim
         matched=match.matched,
         created_at=now,
         feed_name=feed_name,
+        band=match.band or "alert",
+        why=match.why,
     )
 
 

@@ -109,6 +109,10 @@ def _alert_note(p: dict[str, Any]) -> Note:
     fields = (("Seed", plain(seed.get("title") or seed.get("id"), 200)), ("Score", f"{float(p.get('score') or 0):.2f}"), ("Feed", plain(item.get("feed"), 200)))
     title = plain(item.get("title") or "(untitled)", 500)
     story = p.get("story") if isinstance(p.get("story"), dict) else {}
+    parts = [e for e in p.get("why") or () if isinstance(e, (list, tuple)) and len(e) == 2 and isinstance(e[1], str)]
+    why = [text for part, text in parts if part in ("names", "fact", "closest")]
+    if why:  # the explanation, shortened: what the item shares with the seed
+        fields += (("Why", plain("; ".join(why), 300)),)
     if story.get("update"):  # a new development in a story already alerted
         title = "Update: " + title
         fields += (("Story", f"{int(story.get('items') or 0)} items from {len(story.get('sources') or ())} sources"),)

@@ -23,7 +23,7 @@ from monitor.ingest import cachecontrol, dates, feedhealth
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.parse import ParsedFeed, ParseError, parse_feed
 from monitor.pipeline.commit import Queued, StoryMembers, commit
-from monitor.relevance.score import score
+from monitor.relevance.engine import Relevance
 from monitor.store import Notice, Store
 from monitor.stories import cluster
 from monitor.types import (
@@ -47,6 +47,7 @@ class Deps:
     settings: Settings
     store: Store
     fetcher: Fetcher
+    engine: Relevance
     profiles: list[TopicProfile]
     rng: random.Random = field(default_factory=random.Random)
     parse: Callable[..., ParsedFeed] = parse_feed  # same signature as parse_feed; App passes a process pool's
@@ -163,15 +164,21 @@ def _save(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime) -> None
 
 
 def _score(new_items: list[FeedItem], feed: FeedConfig, deps: Deps, now: datetime) -> list[Queued]:
+    """Score every new item that is not too old against every seed; the alerts to queue.
+
+    Items are read once for all seeds; those sharing a word with some seed get a vector, in one
+    batch (the semantic model's worker is the slowest part of a cold cycle)."""
     max_age = deps.settings.monitor.max_age
+    fresh = [i for i in new_items if not (max_age and i.published and now - i.published > timedelta(seconds=max_age))]
+    engine, profiles = deps.engine, deps.profiles
+    prepared = [engine.prepare(item, profiles) for item in fresh]
+    vectors = engine.vectors(prepared)
     out = []
-    for item in new_items:
-        if max_age and item.published and now - item.published > timedelta(seconds=max_age):
-            continue  # stored so it never alerts later, but too old to be news
-        for profile in deps.profiles:
-            match = score(item, profile)
+    for ready, vector in zip(prepared, vectors):
+        for profile, found in zip(profiles, ready.lexical):
+            match = engine.score(ready.text, profile, vector, found)
             if match.alert:
-                alert = make_alert(item, match, profile, now, feed.name)
+                alert = make_alert(ready.text.item, match, profile, now, feed.name)
                 out.append((alert, wire.alert(alert), sinks_for(alert, deps.settings.webhooks)))
     return out
 

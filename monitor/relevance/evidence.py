@@ -59,10 +59,15 @@ class Place:
 
 @dataclass(frozen=True)
 class ItemText:
-    """An item read for scoring: its title and its body (summary, then text) as Places."""
+    """An item read once for every seed: its title and body as Places, the catalogue's hits per
+    place (for seed facts), its language and the text its vector is made from."""
 
+    item: FeedItem
     title: Place
     body: Place
+    hits: dict[str, tuple[Hit, ...]]  # "title" | "summary" | "text" -> hits, datelines cut
+    lang: str | None
+    embed_input: str
 
 
 def inflected(key: str, word: str) -> bool:

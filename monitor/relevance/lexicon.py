@@ -1,7 +1,10 @@
 """The curated catalogue: CLDR country names (babel) + gazetteer.toml + lexicon.toml, as known groups.
 
 A known group is what a seed can mention: an entity (country, organisation, region) or a domain
-concept, with its surface forms in every language we know. Loaded once (cached) and read-only.
+concept, with its surface forms in every language we know. The catalogue is optional knowledge:
+the engine finds a seed's names and terms without it (monitor.relevance.units); what it adds is
+names across languages and scripts ("Korsel" = "Seoul" = "한국") and the domain concepts of
+lexicon.toml that seed facts are made of. Loaded by the engine at start and reload; read-only.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 
 from babel import Locale
@@ -87,9 +89,8 @@ def _read(name: str) -> dict:
     return tomllib.loads(resources.files("monitor.relevance.data").joinpath(name).read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=1)
-def catalogue() -> Catalogue:
-    """The shipped catalogue (package data), built once per process."""
+def load_catalogue() -> Catalogue:
+    """The shipped catalogue (package data)."""
     lexicon, gazetteer = _read("lexicon.toml"), _read("gazetteer.toml")
     languages = {
         lang: Inflection(tuple(spec.get("endings", ())), tuple(spec.get("strip", ())), int(spec.get("min_stem", 4)), tuple(spec.get("pronouns", ())))
@@ -99,11 +100,12 @@ def catalogue() -> Catalogue:
     english = Locale("en").territories
     names_by_lang = {lang: Locale(lang).territories for lang in languages}
     extra = gazetteer.get("territories", {})
+    exonyms = {code: set(names) for code, names in _read("exonyms.toml").get("names", {}).items()}
     for code, display in english.items():
         if len(code) != 2 or not code.isalpha() or code in _SKIP_TERRITORIES:
             continue
         aliases = {display} | {names[code] for names in names_by_lang.values() if code in names}
-        aliases |= set(extra.get(code, {}).get("aliases", ()))
+        aliases |= set(extra.get(code, {}).get("aliases", ())) | exonyms.get(code, set())
         groups[display] = KnownGroup(display, "entity", tuple(sorted(aliases)))
     for name, spec in gazetteer.get("entities", {}).items():
         groups[name] = KnownGroup(name, "entity", tuple(spec.get("aliases", ())))
@@ -115,8 +117,6 @@ def catalogue() -> Catalogue:
     return Catalogue(groups, languages, word_endings, datelines)
 
 
-@lru_cache(maxsize=1)
-def catalogue_matcher() -> Matcher:
-    """One Matcher over the whole catalogue, used to read seeds."""
-    cat = catalogue()
+def whole_matcher(cat: Catalogue) -> Matcher:
+    """One Matcher over the whole catalogue: seeds and items are read with it."""
     return cat.matcher([(g.name, g.kind, g.aliases) for g in cat.groups.values()])

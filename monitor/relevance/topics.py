@@ -1,6 +1,7 @@
-"""Seed -> TopicProfile: the seed's entities and concepts as cross-language groups, and its facts.
+"""Seed -> its catalogue groups and facts: the seed's entities and concepts as cross-language
+groups, and what its sentences state in the catalogue's terms (the engine adds the rest).
 
-1. Detect the seed's language (monitor.relevance.langid).
+1. (The engine detects the seed's language.)
 2. Read the seed with the catalogue (CLDR countries, gazetteer, domain lexicon): every entity or
    concept it mentions becomes a group carrying all its aliases in every language, weighted by
    salience (mentions; title 3x, subheads 2x) on a log scale.
@@ -10,9 +11,8 @@
    invasion, no domain concept) are not facts. A fact's subject (its anchors) is the actors named
    before its first concept; a sentence opening with a pronoun takes the last actor of the
    previous sentence ("... disangkal oleh Korut. Mereka tak pernah mengirim senjata untuk Rusia").
-5. Rare seed words the catalogue does not know become seed-language `term` groups (rarity from
-   wordfreq); they add to a score but never make an item relevant on their own.
-6. Per-seed config overrides (add/remove aliases, weights, required, exclude, threshold) apply last.
+5. Per-seed config overrides (add/remove aliases, weights, required) apply last (`apply_override`).
+Rare words the catalogue does not know are the general signal's units (monitor.relevance.units).
 """
 
 from __future__ import annotations
@@ -23,18 +23,15 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
-from wordfreq import zipf_frequency
-
-from monitor.relevance.langid import WORDLIST, detect
-from monitor.relevance.lexicon import catalogue, catalogue_matcher
-from monitor.relevance.textmatch import tokenize
-from monitor.types import ConceptGroup, Fact, Seed, TopicProfile
+from monitor.relevance.lexicon import Catalogue
+from monitor.relevance.rarity import Rarity
+from monitor.relevance.textmatch import Matcher, tokenize
+from monitor.types import ConceptGroup, Fact, Seed
 
 TITLE_BOOST, HEADING_BOOST = 3.0, 2.0
 FACT_WEIGHT = {TITLE_BOOST: 1.0, HEADING_BOOST: 0.9, 1.0: 0.8}
 RELATED_FACTOR = 0.5
-MIN_WEIGHT, TERM_WEIGHT_CAP = 0.3, 0.4
-RARE_ZIPF, MIN_TERM_COUNT, MAX_TERMS = 3.0, 2, 8
+MIN_WEIGHT = 0.3
 COMMON_ZIPF = 5.0  # an entity whose English name is this frequent (US, China, Europe) is not an actor
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -50,14 +47,10 @@ def seed_sections(seed: Seed) -> list[tuple[str, float]]:
     return out
 
 
-def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicProfile:
-    """The seed's topic profile; `override` is the seed's config.ProfileOverride (or None)."""
-    cat = catalogue()
-    lang = seed.lang or detect(seed.title + "\n" + seed.text, tuple(cat.languages)) or "en"
+def read_seed(seed: Seed, cat: Catalogue, matcher: Matcher, rarity: Rarity) -> tuple[tuple[ConceptGroup, ...], tuple[Fact, ...]]:
+    """The seed's catalogue groups (strongest first) and facts; `matcher` is the whole catalogue's."""
     salience: Counter[str] = Counter()
     covered: set[str] = set()
-    term_counts: Counter[str] = Counter()
-    term_seen: Counter[str] = Counter()
     facts: list[Fact] = []
     pronouns = {p for rule in cat.languages.values() for p in rule.pronouns}
     for text, boost in seed_sections(seed):
@@ -65,7 +58,7 @@ def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicPr
         first_actor: str | None = None  # the first actor named by the sentence of the last fact
         previous_was_fact = False
         for sentence in _SENTENCE.split(text):
-            hits = catalogue_matcher().find(sentence)
+            hits = matcher.find(sentence)
             for hit in hits:
                 for name in hit.groups:
                     salience[name] += boost
@@ -87,28 +80,24 @@ def build_profile(seed: Seed, threshold: float, override: Any = None) -> TopicPr
                 first_actor = actors[0] if actors else None
             previous_was_fact = fact is not None
             last_actor = actors[-1] if actors else None
-        for word in tokenize(text)[1]:
-            term_counts[word] += boost
-            term_seen[word] += 1
     top = max(salience.values(), default=1.0)
     groups: dict[str, ConceptGroup] = {}
     for name, s in salience.items():
         known = cat.groups[name]
-        common = known.kind == "entity" and zipf_frequency(name, "en", wordlist=WORDLIST) >= COMMON_ZIPF
+        common = known.kind == "entity" and rarity.zipf(name.lower(), "en") >= COMMON_ZIPF
         groups[name] = ConceptGroup(name, known.kind, known.aliases, _weight(s, top), common=common)
     facts = [f for f in (_without_common(f, groups) for f in facts) if f is not None]
+    # A relation (two actors and talks, a visit) is the seed's news only when the seed's subject
+    # takes part: one incidental sentence about two other countries ("Korea and Japan met on
+    # fisheries") must not make every such meeting an alert.
+    subject = {n for hit in matcher.find(seed.title) for n in hit.groups if cat.groups[n].kind == "entity"}
+    facts = [f for f in facts if f.kind != "relation" or subject & set(f.entities)]
     for name in list(groups):
         for rel in cat.groups[name].related:
             if rel not in groups and rel in cat.groups:
                 known = cat.groups[rel]
                 groups[rel] = ConceptGroup(rel, known.kind, known.aliases, round(max(MIN_WEIGHT, groups[name].weight * RELATED_FACTOR), 3))
-    for word, count in _rare_terms(term_counts, term_seen, covered, lang):
-        groups[word] = ConceptGroup(word, "term", (word,), round(min(TERM_WEIGHT_CAP, _weight(count, top)), 3))
-    ordered = tuple(sorted(groups.values(), key=lambda g: (-g.weight, g.name)))
-    profile = TopicProfile(seed.id, seed.title, lang, ordered, threshold, facts=tuple(facts))
-    if override is not None:
-        profile = apply_override(profile, override)
-    return profile
+    return tuple(sorted(groups.values(), key=lambda g: (-g.weight, g.name))), tuple(facts)
 
 
 def _subject(hits: list, cat: Any) -> tuple[str, ...]:
@@ -161,26 +150,15 @@ def _weight(s: float, top: float) -> float:
     return round(MIN_WEIGHT + (1 - MIN_WEIGHT) * math.log1p(s) / math.log1p(top), 3)
 
 
-def _rare_terms(counts: Counter[str], seen: Counter[str], covered: set[str], lang: str) -> list[tuple[str, float]]:
-    """Seed words that are rare in the seed's language, repeated, and not already a group's alias."""
-    out = []
-    for word, count in counts.items():
-        if seen[word] < MIN_TERM_COUNT or len(word) < 4 or word in covered or not word.isalpha():
-            continue
-        if zipf_frequency(word, lang, wordlist=WORDLIST) < RARE_ZIPF:
-            out.append((word, count))
-    return sorted(out, key=lambda wc: (-wc[1], wc[0]))[:MAX_TERMS]
 
-
-def apply_override(profile: TopicProfile, ov: Any) -> TopicProfile:
-    """Apply a config [profiles."<seed>"] table: remove, add, weights, required, exclude, threshold."""
-    groups = {g.name: g for g in profile.groups}
+def apply_override(groups_in: tuple[ConceptGroup, ...], facts_in: tuple[Fact, ...], ov: Any, cat: Catalogue) -> tuple[tuple[ConceptGroup, ...], tuple[Fact, ...]]:
+    """A config [profiles."<seed>"] table's catalogue tuning: remove, add, weights, required."""
+    groups = {g.name: g for g in groups_in}
     for item in ov.remove:
         if item in groups:
             del groups[item]
         else:  # an alias: drop it wherever it appears
             groups = {n: replace(g, aliases=tuple(a for a in g.aliases if a != item)) for n, g in groups.items()}
-    cat = catalogue()
     for name, aliases in ov.add.items():
         if name in groups:
             groups[name] = replace(groups[name], aliases=tuple(dict.fromkeys(groups[name].aliases + tuple(aliases))))
@@ -195,10 +173,9 @@ def apply_override(profile: TopicProfile, ov: Any) -> TopicProfile:
     for name in ov.required:
         if name in groups:
             groups[name] = replace(groups[name], required=True)
-    threshold = ov.threshold if ov.threshold is not None else profile.threshold
     facts = tuple(
         replace(f, entities=tuple(e for e in f.entities if e in groups), concepts=tuple(c for c in f.concepts if c in groups), anchors=tuple(e for e in f.anchors if e in groups) or tuple(e for e in f.entities if e in groups))
-        for f in profile.facts
+        for f in facts_in
     )
     ordered = tuple(sorted(groups.values(), key=lambda g: (-g.weight, g.name)))
-    return replace(profile, groups=ordered, threshold=threshold, excluded=tuple(ov.exclude), facts=tuple(f for f in facts if f.entities))
+    return ordered, tuple(f for f in facts if f.entities)

@@ -6,10 +6,13 @@
    ("Raja Ampat", "Nadhim Zahawi"). A name is a word the body capitalises inside a sentence
    (headlines capitalise every word, so the title alone decides only for a title-only seed), or
    a rare Hangul or Han word (those scripts have no capitals).
-3. Weight = salience x rarity: salience counts mentions (title 3, lead 2, rest 1) on a log
-   scale, names and title words count half again; rarity is wordfreq's Zipf frequency in the
-   seed's language (for names, the larger of that and English), so "the", "dan" and "했습니다"
-   weigh nothing and "Zahawi" or "쿠팡" the most. Weights are scaled so the strongest unit is 1.
+3. Weight = salience x rarity, in [0, 1]: salience counts mentions (title 3, lead 2, rest 1) on
+   a log scale relative to the seed's most mentioned word, names and title words count more;
+   rarity is absolute, from wordfreq's Zipf frequency in the seed's language (for names, the
+   larger of that and English): "the", "dan" and "했습니다" weigh nothing, "Zahawi" or "쿠팡" as
+   much as their salience allows, "NATO" or "Ukraine" less however often the seed says them. So
+   a weight means the same in every seed: sharing a weight-1 name says more than sharing a
+   weight-0.4 one, whichever seed it comes from.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from monitor.types import SeedUnit
 TITLE, LEAD, BODY = 3.0, 2.0, 1.0
 NAME_FACTOR = TITLE_FACTOR = 1.5
 ZIPF_TOP = 7.0  # Zipf of the commonest words: rarity 0
-ZIPF_SPAN = 4.0  # words at Zipf 3 or rarer count fully
-MIN_WEIGHT = 0.02  # of the strongest unit; weaker words are noise
+ZIPF_SPAN = 5.0  # words at Zipf 2 (once in 100 million words) or rarer count fully
+MIN_WEIGHT = 0.01  # weaker words are noise
+BOOST_ROOM = 1.5  # a rare title name mentioned half as often as the seed's most mentioned word still weighs 1
 MAX_UNITS = 40
 _SENTENCE = re.compile(r"(?<=[.!?。])\s+|\n+")
 # "JAKARTA, KOMPAS.com -", "SEOUL (Reuters) -", "[파이낸셜뉴스]", "(서울=연합뉴스)" at the start of a line
@@ -79,24 +83,21 @@ def seed_units(title: str, sentences: list[str], lang: str, rarity: Rarity) -> t
     title_keys = _keys(title)
     weights: dict[str, float] = {}
     names: set[str] = set()
+    most = math.log1p(max(salience.values(), default=1.0))
     for key, count in salience.items():
         name = key in capitalised or key in pairs or (_cjk(key) and rarity.zipf(key, lang) < 4.5)
         zipf = _pair_zipf(key, lang, rarity) if " " in key else rarity.zipf(key, lang, name)
         if zipf is None:
             continue
         rare = min(1.0, max(0.0, (ZIPF_TOP - zipf) / ZIPF_SPAN)) ** 2
-        weight = math.log1p(count) * rare * (NAME_FACTOR if name else 1.0) * (TITLE_FACTOR if key in title_keys else 1.0)
+        boost = (NAME_FACTOR if name else 1.0) * (TITLE_FACTOR if key in title_keys else 1.0) / (NAME_FACTOR * TITLE_FACTOR)
+        weight = min(1.0, math.log1p(count) / most * rare * boost * BOOST_ROOM)
         if weight > 0:
             weights[key] = weight
             if name and (mentions[key] >= 2 or key in title_keys):  # a name said once in passing is no subject
                 names.add(key)
-    top = max(weights.values(), default=1.0)
     ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_UNITS]
-    return tuple(
-        SeedUnit(key, surface[key], round(w / top, 4), key in names, key in title_keys)
-        for key, w in ranked
-        if w / top >= MIN_WEIGHT
-    )
+    return tuple(SeedUnit(key, surface[key], round(w, 4), key in names, key in title_keys) for key, w in ranked if w >= MIN_WEIGHT)
 
 
 def _names(sections: list[tuple[str, float]]) -> tuple[set[str], set[str]]:
@@ -114,12 +115,13 @@ def _names(sections: list[tuple[str, float]]) -> tuple[set[str], set[str]]:
 
 
 def _pair_zipf(key: str, lang: str, rarity: Rarity) -> float | None:
-    """A two-word name is rarer than either word (independence); None when one word alone is rare
-    enough to say it (the pair would only count that word twice)."""
+    """A two-word name is rarer than its rarer word, by about ten (a set phrase is no rarer than
+    that: "Lingkungan Hidup" is everywhere); None when one word alone is rare enough to say it
+    (the pair would only count that word twice)."""
     a, b = (rarity.zipf(w, lang, True) for w in key.split(" "))
     if min(a, b) < 3.0:
         return None
-    return max(0.0, a + b - ZIPF_TOP)
+    return min(a, b) - 1.0
 
 
 def _keys(text: str) -> set[str]:

@@ -1,14 +1,17 @@
 """Wiring: the store, fetcher, parse workers and deliverer for one config; shared by the CLI and the daemon.
 
-Reading the config, seeds and profiles is `monitor.service.loading`; `load` is re-exported
-here for the commands that open an App right after loading.
+Reading the config and seeds is `monitor.service.loading`; `read` is re-exported here for the
+commands that open an App right after reading. An App that polls also builds the relevance
+engine, with the semantic model in its own worker process (monitor.service.embedder).
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -21,11 +24,15 @@ from monitor.ingest.parse import parse_feed
 from monitor.ingest.parsepool import ParsePool, parse_workers
 from monitor.pipeline import Deps, StoryMembers, run_feed
 from monitor.service.clock import utcnow
-from monitor.service.loading import load
+from monitor.relevance.engine import Relevance
+from monitor.relevance.semantic import CachedEmbedder, E5Embedder, Embedder
+from monitor.service.embedder import EmbedError, EmbedWorker
+from monitor.service.loading import Loaded, build_profiles, load, read
 from monitor.store import Store
 from monitor.types import RunReport, Seed, TopicProfile
 
-__all__ = ["App", "load"]
+__all__ = ["App", "read", "scoring"]
+log = logging.getLogger("seedwatch.app")
 
 
 @dataclass
@@ -34,6 +41,7 @@ class App:
 
     settings: Settings
     seeds: list[Seed]
+    engine: Relevance
     profiles: list[TopicProfile]
     store: Store
     fetcher: Fetcher
@@ -42,25 +50,29 @@ class App:
     parser: ParsePool | None = None
     rng: random.Random = field(default_factory=random.Random)
     members: StoryMembers = field(default_factory=StoryMembers)
+    embedder: EmbedWorker | None = None
 
     @classmethod
-    def open(cls, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile], polls: bool = True) -> "App":
-        """Open the parts; call before starting any thread (the parse workers are forked here,
-        unless `polls` is false: commands that only deliver need none)."""
+    def open(cls, settings: Settings, seeds: list[Seed], polls: bool = True) -> "App":
+        """Open the parts; call before starting any thread (the parse workers are forked here).
+        Commands that only deliver (`polls` false) get no workers, no model and no profiles."""
         workers = parse_workers() if polls else 0
         parser = ParsePool(workers) if workers else None
-        stop = threading.Event()
         store = Store(settings.state_url)
+        embedder = _embedder(settings) if polls else None
+        engine = Relevance(cached(embedder, store) if embedder else None)
+        profiles = build_profiles(settings, seeds, engine) if polls else []
+        stop = threading.Event()
         guard = Guard.from_settings(settings.monitor)  # webhook URLs pass the same SSRF guard as feeds
         # the guarded transport also gives each POST its one total deadline (netguard.deadline)
         deliverer = Deliverer(store, settings.webhooks, client=guarded_client(guard, timeout=DELIVERY_TIMEOUT), bound=deadline)
-        return cls(settings, seeds, profiles, store, Fetcher(settings.fetch, guard, stop=stop), deliverer, stop, parser)
+        return cls(settings, seeds, engine, profiles, store, Fetcher(settings.fetch, guard, stop=stop), deliverer, stop, parser, embedder=embedder)
 
     @property
     def deps(self) -> Deps:
         """What a feed run needs, from the parts built at start (and the config of the last reload)."""
         parse = self.parser or parse_feed
-        return Deps(self.settings, self.store, self.fetcher, self.profiles, self.rng, parse, self.members)
+        return Deps(self.settings, self.store, self.fetcher, self.engine, self.profiles, self.rng, parse, self.members)
 
     def reconfigure(self, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile]) -> None:
         """Swap in a reloaded config; runs in flight finish with the one they started with."""
@@ -85,6 +97,41 @@ class App:
     def close(self) -> None:
         if self.parser is not None:
             self.parser.close()
+        if self.embedder is not None:
+            self.embedder.close()
         self.fetcher.close()
         self.deliverer.close()
         self.store.close()
+
+
+@contextmanager
+def scoring(config: str | None) -> Iterator[Loaded]:
+    """Config, seeds, engine and profiles for a command that scores in its own process (explain,
+    replay): the model runs here, its vectors cached in the configured store."""
+    stores: list[Store] = []
+
+    def embedder(settings: Settings) -> Embedder:
+        stores.append(Store(settings.state_url))
+        return cached(E5Embedder(), stores[0])
+
+    try:
+        yield load(config, embedder)
+    finally:
+        for store in stores:
+            store.close()
+
+
+def cached(embed: Embedder, store: Store) -> CachedEmbedder:
+    """`embed` behind the store's vector cache: nothing is embedded twice."""
+    return CachedEmbedder(embed, store.cached_vectors, lambda rows: store.cache_vectors(rows, utcnow()))
+
+
+def _embedder(settings: Settings) -> EmbedWorker | None:
+    """The semantic model's worker, or None (off in the config, or it cannot start: said once, loudly)."""
+    if not settings.monitor.semantic:
+        return None
+    try:
+        return EmbedWorker()
+    except EmbedError as exc:
+        log.error("semantic signal off: the model's worker cannot start; scoring with names, terms and the catalogue only", extra={"kv": {"error": str(exc)}})
+        return None

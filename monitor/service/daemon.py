@@ -24,7 +24,8 @@ from monitor.config import FeedConfig, Settings
 from monitor.delivery.digest import cron_trigger, zone
 from monitor.errors import ConfigError, SeedwatchError, StoreError
 from monitor.pipeline import run_feed
-from monitor.service.app import App, load
+from monitor.service.app import App, read
+from monitor.service.loading import build_profiles
 from monitor.service.clock import utcnow
 from monitor.service.httpserver import Health, StatusServer
 from monitor.service.lock import acquire_lock
@@ -230,8 +231,9 @@ class Daemon:
         self.notify.reloading()
         old = self.app.settings
         try:
-            settings, seeds, profiles = load(old.path)
+            settings, seeds = read(old.path)
             _check_reloadable(old, settings)
+            profiles = build_profiles(settings, seeds, self.app.engine)
             self.app.reconfigure(settings, seeds, profiles)  # may refuse a sink (an apprise URL); then nothing changed
         except SeedwatchError as exc:
             log.error("reload rejected; still running the previous config", extra={"kv": {"error": str(exc)}})
@@ -245,7 +247,7 @@ class Daemon:
         # the fetcher, its connection pool and the listener are built at start; the rest is read per run
         later = [f"fetch.{k}" for k in RESTART_FETCH_KEYS if getattr(settings.fetch, k) != getattr(old.fetch, k)]
         later += ["service"] if settings.service != old.service else []
-        later += [f"monitor.{k}" for k in ("log_format", "allow_private_networks", "allow_hosts") if getattr(settings.monitor, k) != getattr(old.monitor, k)]
+        later += [f"monitor.{k}" for k in ("log_format", "allow_private_networks", "allow_hosts", "semantic") if getattr(settings.monitor, k) != getattr(old.monitor, k)]
         log.info(
             "reloaded",
             extra={"kv": {"feeds": len(self.feeds), "added": added, "removed": removed, "changed": changed, "webhooks": len(settings.webhooks), "seeds": len(seeds), "restart_needed_for": ",".join(later) or None}},

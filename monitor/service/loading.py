@@ -1,4 +1,5 @@
-"""Config -> seeds -> topic profiles: what every command that scores, and the daemon's reload, reads first.
+"""Config -> seeds -> relevance engine -> topic profiles: what every command that scores, and the
+daemon's reload, reads first.
 
 Apart from `app` (which opens the store, the fetcher and the deliverer) so that `check` can
 validate a config and its seeds without importing the network and storage parts.
@@ -6,25 +7,49 @@ validate a config and its seeds without importing the network and storage parts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from monitor.config import Settings, find_config, load_settings
 from monitor.errors import ConfigError
+from monitor.relevance.engine import Relevance
 from monitor.relevance.seeds import load_seeds
-from monitor.relevance.topics import build_profile
+from monitor.relevance.semantic import Embedder
 from monitor.types import Seed, TopicProfile
 
 
-def load(config: str | None) -> tuple[Settings, list[Seed], list[TopicProfile]]:
-    """Validated settings, seeds and their profiles; ConfigError on any problem."""
+@dataclass(frozen=True)
+class Loaded:
+    """A validated config, its seeds, the engine and the seeds' profiles."""
+
+    settings: Settings
+    seeds: list[Seed]
+    engine: Relevance
+    profiles: list[TopicProfile]
+
+
+def read(config: str | None) -> tuple[Settings, list[Seed]]:
+    """Validated settings and seeds; ConfigError on any problem (a profile table for no seed included)."""
     settings = load_settings(find_config(config))
     seeds = load_seeds(settings.seeds_dir)
-    profiles = build_profiles(settings, seeds)
-    return settings, seeds, profiles
-
-
-def build_profiles(settings: Settings, seeds: list[Seed]) -> list[TopicProfile]:
-    """One profile per seed with its `[profiles."<seed id>"]` overrides; ConfigError for an unknown seed id."""
     known = {s.id for s in seeds}
     for seed_id in settings.profiles:
         if seed_id not in known:
             raise ConfigError(f"{settings.path}: profiles.{seed_id}: no seed with this id in {settings.seeds_dir} (the id is the seed file's stem)")
-    return [build_profile(seed, settings.monitor.threshold, settings.profiles.get(seed.id)) for seed in seeds]
+    return settings, seeds
+
+
+def build_profiles(settings: Settings, seeds: list[Seed], engine: Relevance) -> list[TopicProfile]:
+    """One profile per seed with its `[profiles."<seed id>"]` tuning."""
+    m = settings.monitor
+    return [engine.profile(seed, m.threshold, m.related_threshold, settings.profiles.get(seed.id)) for seed in seeds]
+
+
+def load(config: str | None, embed: Callable[[Settings], Embedder | None] | None = None) -> Loaded:
+    """Everything a scoring command needs. `embed(settings)` gives the embedder (explain and replay
+    load the model in their own process); without it, or with `monitor.semantic = false`, the
+    engine scores with names, terms and the catalogue only."""
+    settings, seeds = read(config)
+    embedder = embed(settings) if embed is not None and settings.monitor.semantic else None
+    engine = Relevance(embedder)
+    return Loaded(settings, seeds, engine, build_profiles(settings, seeds, engine))

@@ -83,11 +83,16 @@ def _delivery_claims(conn: Connection) -> None:
     _add_missing_columns(conn, "deliveries", "claimed_by", "claimed_until")
 
 
+def _vector_cache(conn: Connection) -> None:
+    _create_missing(conn, "vectors")
+
+
 MIGRATIONS = (
     Migration(1, "tables of the first release", _first_release),
     Migration(2, "feed health, sinks and stories (added during 0.1)", _health_sinks_stories),
     Migration(3, "unbounded text for URLs, names and seed ids", _unbounded_text),
     Migration(4, "delivery claims, so two senders never send one row at once", _delivery_claims),
+    Migration(5, "sentence vectors cached by content", _vector_cache),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -129,6 +130,15 @@ story_items = Table(
     Column("alert_id", String(64)),  # set when the item alerted (first item or update)
     Column("is_update", Boolean, nullable=False, default=False),
     Index("ix_story_items_story", "story_id"),
+)
+
+# Sentence vectors by content: sha1 of the model tag and the text embedded (float16 bytes).
+vectors = Table(
+    "vectors",
+    metadata,
+    Column("hash", String(40), primary_key=True),
+    Column("vector", LargeBinary, nullable=False),
+    Column("created_at", Float, nullable=False),
 )
 
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))

@@ -170,8 +170,10 @@ def entry_for(alert: Alert, polled: datetime) -> Entry:
     """The entry of an alerting item, at its publication time (or when polled, if later or unknown)."""
     item = alert.item
     at = item.published if item.published and item.published <= polled else polled
-    groups = frozenset(m.group for m in alert.matched)
-    headline = frozenset(m.group for m in alert.matched if m.where == "title")
+    # the concept signature is the catalogue's groups: names in every language, comparable across copies
+    catalogue = [m for m in alert.matched if m.kind == "catalogue"]
+    groups = frozenset(m.group for m in catalogue)
+    headline = frozenset(m.group for m in catalogue if m.where == "title")
     terms = [m.term for m in alert.matched]
     return make_entry(item.key, alert.seed_id, item.title, item.summary, item.source, item.lang, at, alert.score, groups, terms, headline)
 

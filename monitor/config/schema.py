@@ -135,6 +135,7 @@ class WebhookConfig(_Model):
     quiet_hours: str | None = None
     timezone: str = "UTC"
     digest: str | None = None
+    related: bool = False  # related developments (monitor.related_threshold) in this sink's digests
 
     @field_validator("format")
     @classmethod
@@ -240,6 +241,8 @@ class Settings(_Model):
             if hook.name in seen:
                 raise ValueError(f"webhooks[{i}].name: \"{hook.name}\" is used twice")
             seen.add(hook.name)
+            if hook.related and not hook.digest:
+                raise ValueError(f"webhooks[{i}].related: related developments are sent in digests; give this sink a `digest` schedule too")
         return self
 
     @model_validator(mode="after")

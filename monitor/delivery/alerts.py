@@ -26,5 +26,11 @@ def make_alert(item: FeedItem, match: Match, profile: TopicProfile, now: datetim
 
 
 def sinks_for(alert: Alert, webhooks: Sequence[WebhookConfig]) -> list[str]:
-    """Names of the configured webhooks whose filters let this alert through."""
-    return [hook.name for hook in webhooks if alert.score >= hook.min_score and (hook.seeds is None or alert.seed_id in hook.seeds)]
+    """Names of the configured webhooks whose filters let this alert through: its seed, its score,
+    and for a related development (band "related") only the sinks that take them in digests."""
+    return [
+        hook.name
+        for hook in webhooks
+        if (hook.seeds is None or alert.seed_id in hook.seeds)
+        and (hook.related if alert.band == "related" else alert.score >= hook.min_score)
+    ]

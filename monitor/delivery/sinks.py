@@ -113,6 +113,8 @@ def _alert_note(p: dict[str, Any]) -> Note:
     why = [text for part, text in parts if part in ("names", "fact", "closest")]
     if why:  # the explanation, shortened: what the item shares with the seed
         fields += (("Why", plain("; ".join(why), 300)),)
+    if p.get("band") == "related":  # below the alert threshold: a neighbouring thread, for the digest
+        title = "Related: " + title
     if story.get("update"):  # a new development in a story already alerted
         title = "Update: " + title
         fields += (("Story", f"{int(story.get('items') or 0)} items from {len(story.get('sources') or ())} sources"),)

@@ -21,6 +21,7 @@ from monitor.types import Alert, FeedItem, FeedState, StoryDecision
 
 # An alert ready for the outbox: the alert, its wire body and the sinks it goes to.
 Queued = tuple[Alert, dict[str, Any], Sequence[str]]
+RELATED = "related development"  # why a related match waits for its sinks' digests
 MEMBER_CACHE = 50_000  # decoded story members kept in memory (a few MB)
 
 
@@ -76,6 +77,10 @@ def commit(
                 continue
             stored += 1
             for alert, body, sinks in by_item.get(item.key, ()):
+                if alert.band == "related":  # a related development: no story of its own, only digests
+                    if run.queue_alert(alert, body, sinks, held=RELATED):
+                        sent.append(alert)
+                    continue
                 if rules is not None:
                     decision = _place(run, members, alert, polled, rules)
                     if not decision.alert:

@@ -177,9 +177,12 @@ def _score(new_items: list[FeedItem], feed: FeedConfig, deps: Deps, now: datetim
     for ready, vector in zip(prepared, vectors):
         for profile, found in zip(profiles, ready.lexical):
             match = engine.score(ready.text, profile, vector, found)
-            if match.alert:
-                alert = make_alert(ready.text.item, match, profile, now, feed.name)
-                out.append((alert, wire.alert(alert), sinks_for(alert, deps.settings.webhooks)))
+            if match.band is None:
+                continue
+            alert = make_alert(ready.text.item, match, profile, now, feed.name)
+            sinks = sinks_for(alert, deps.settings.webhooks)
+            if match.alert or sinks:  # a related development goes only to the sinks that take them
+                out.append((alert, wire.alert(alert), sinks))
     return out
 
 

@@ -22,8 +22,12 @@ from monitor.store.rows import AlertRow, Notice, PendingDelivery
 from monitor.store.schema import alerts, deliveries, dt, items, sinks, ts
 
 
-def queue(db: Database, conn: Connection, message_id: str, body: dict[str, Any], at: datetime, sink_names: Sequence[str], seed_id: str = "", item_key: str = "", score: float = 0.0) -> bool:
-    """Queue one message for `sink_names`; False (and nothing written) when its id is already queued."""
+def queue(
+    db: Database, conn: Connection, message_id: str, body: dict[str, Any], at: datetime, sink_names: Sequence[str],
+    seed_id: str = "", item_key: str = "", score: float = 0.0, held: str | None = None,
+) -> bool:
+    """Queue one message for `sink_names`; False (and nothing written) when its id is already queued.
+    `held` queues it for the sinks' next digests instead of sending it (the reason, as a hold says)."""
     # RETURNING rather than rowcount: psycopg 3 reports rowcount -1 once SQLAlchemy closed the cursor
     message = db.statement("outbox message", lambda: db.insert(alerts).on_conflict_do_nothing().returning(alerts.c.id))
     row = {"id": message_id, "seed_id": seed_id, "item_key": item_key, "score": score, "payload": json.dumps(body, ensure_ascii=False), "created_at": ts(at)}
@@ -31,7 +35,8 @@ def queue(db: Database, conn: Connection, message_id: str, body: dict[str, Any],
         return False
     delivery = db.statement("outbox delivery", lambda: db.insert(deliveries).on_conflict_do_nothing())
     for sink in sink_names:
-        conn.execute(delivery, {"alert_id": message_id, "sink": sink, "status": "pending", "attempts": 0, "next_attempt": ts(at), "updated_at": ts(at)})
+        state = {"status": "held", "last_error": f"held: {held}"} if held else {"status": "pending", "last_error": None}
+        conn.execute(delivery, {"alert_id": message_id, "sink": sink, "attempts": 0, "next_attempt": ts(at), "updated_at": ts(at), **state})
     return True
 
 

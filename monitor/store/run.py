@@ -45,9 +45,10 @@ class FeedRun:
     def place_story_item(self, placed: StoryItem, title: str, new_story: bool) -> None:
         stories.place(self._db, self._conn, placed, title, new_story)
 
-    def queue_alert(self, alert: Alert, body: dict[str, Any], sink_names: Sequence[str]) -> bool:
-        """Queue the alert for its sinks; False when this (seed, item) alert is already queued."""
-        return outbox.queue(self._db, self._conn, alert.id, body, alert.created_at, sink_names, alert.seed_id, alert.item.key, alert.score)
+    def queue_alert(self, alert: Alert, body: dict[str, Any], sink_names: Sequence[str], held: str | None = None) -> bool:
+        """Queue the alert for its sinks (held for their digests with `held`'s reason); False when
+        this (seed, item) alert is already queued."""
+        return outbox.queue(self._db, self._conn, alert.id, body, alert.created_at, sink_names, alert.seed_id, alert.item.key, alert.score, held)
 
 
 class RunStore(Database):

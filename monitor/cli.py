@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "seeds": "show seeds' topic profiles (groups, aliases, weights)",
     "explain": "score a text, file or web page against a seed and explain the score",
     "replay": "score items from a JSONL file offline; with --labels print evaluation metrics",
+    "rescore": "re-score the stored recent items against the seeds (all, or one) and queue what alerts",
+    "feedback": "mark an alert good or bad: its seed's profile adapts at the next start or reload",
     "stories": "list recent stories (one alert each) with their items and sources",
     "alerts": "list recent alerts and their delivery; `alerts retry ID` resends one",
     "test-webhook": "send a signed test event to one webhook and report its answer",

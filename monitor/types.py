@@ -245,7 +245,9 @@ class TopicProfile:
     related_threshold: float = 0.3
     rules: SeedRules = SeedRules()
     sentences: tuple[str, ...] = ()  # the seed's title and sentences, for "closest to" in explanations
-    digest: str = ""  # of the seed text and its tuning: a changed digest means a changed profile
+    digest: str = ""  # of the seed text, its tuning and its feedback: a changed digest means a changed profile
+    feedback: tuple[int, int] = (0, 0)  # verdicts it was adapted with: (good, bad)
+    leaning: float = 0.0  # the general signal's logit shift from feedback, in [-FEEDBACK_CAP, +FEEDBACK_CAP]
     # Built with the profile (monitor.relevance): the catalogue's compiled facts, and the seed's
     # vectors (None when the semantic signal is off).
     compiled: Any = field(default=None, compare=False, repr=False)

@@ -176,4 +176,6 @@ def test_once_and_run_together_never_send_one_webhook_id_twice(tmp_path: Path, r
     assert code == 0, err
     sent = Counter(p.headers["webhook-id"] for p in receiver.posts("/hook"))
     assert [i for i, n in sent.items() if n > 1] == [], sent  # 16 of 18 went twice before claims
-    assert set(sent) == set(ids)
+    # every queued alert went out; so may the bundled seed's own alerts on those stored items
+    # (a seed new to the store re-scores what it holds at start)
+    assert set(ids) <= set(sent)

@@ -68,6 +68,22 @@ def test_the_cache_embeds_each_text_once(model: E5Embedder) -> None:
     assert np.allclose(first[1], again[0], atol=2e-3) and np.allclose(first[0], again[1], atol=2e-3)
 
 
+def test_the_store_keeps_vectors_across_processes(model: E5Embedder, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from monitor.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        counting = Counting(model)
+        cached = CachedEmbedder(counting, store.cached_vectors, lambda rows: store.cache_vectors(rows, datetime.now(timezone.utc)))
+        first = cached(["kept text"])
+        second = CachedEmbedder(counting, store.cached_vectors, lambda rows: store.cache_vectors(rows, datetime.now(timezone.utc)))(["kept text"])
+        assert counting.texts == 1 and np.allclose(first, second, atol=2e-3)
+    finally:
+        store.close()
+
+
 def test_a_story_told_in_other_languages_is_closer_than_the_same_language_off_topic(model: E5Embedder) -> None:
     background = Background.shipped()
     title, body = MAYOR.title, MAYOR.text.split("\n", 1)[1]
@@ -89,7 +105,7 @@ def test_the_engine_explains_a_semantic_match(model: E5Embedder) -> None:
     profile = engine.profile(MAYOR, 0.5, 0.3)
     match = score(engine, FeedItem("k", "", "Vandermeer quits as Antwerp mayor over permits", None, "The audit of housing permits led to her resignation.", None, "s", "en"), profile)
     why = dict(match.why)
-    assert match.alert and "closer than" in why["semantic"] and why["closest"].startswith("“")
+    assert match.alert and "closer to the seed than" in why["semantic"] and why["closest"].startswith("“")
     assert dict(match.signals)["semantic"] > 3
 
 
@@ -134,4 +150,4 @@ def test_once_with_the_semantic_signal_alerts_with_an_explanation(tmp_path: Path
     bodies = [json.loads(r.body) for r in receiver.requests if r.path == "/h"]
     assert [b["item"]["title"] for b in bodies] == ["Vandermeer quits as Antwerp mayor over permits"]
     why = dict(bodies[0]["why"])
-    assert "closer than" in why["semantic"] and bodies[0]["band"] == "alert"
+    assert "closer to the seed than" in why["semantic"] and bodies[0]["band"] == "alert"

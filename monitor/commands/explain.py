@@ -48,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
         ready = engine.prepare(item, [profile])
         [vector] = engine.vectors([ready]) if ready.wants_vector else [None]
         match = engine.score(ready.text, profile, vector, ready.lexical[0])
-    print(f"seed    {printable(profile.seed_id)}: {printable(profile.seed_title)}")
-    print(f"score   {match.score:.3f} (alert at {profile.threshold:g}, related at {profile.related_threshold:g}) -> {'ALERT' if match.alert else 'related development' if match.band == 'related' else 'no alert'}")
+    print(f"seed     {printable(profile.seed_id)}: {printable(profile.seed_title)}")
+    print(f"score    {match.score:.3f} (alert at {profile.threshold:g}, related at {profile.related_threshold:g}) -> {'ALERT' if match.alert else 'related development' if match.band == 'related' else 'no alert'}")
     for part, why in match.why:  # seed sentences and item words: text from outside, never raw to the terminal
-        print(f"{part:<8}{printable(why)}")
+        print(f"{part:<9}{printable(why)}")
     for m in match.matched:
         print(f"  {printable(m.group):<24} {printable(m.term)!r} in {m.where}")
     return 0

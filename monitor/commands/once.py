@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     apply_log_format(args, settings.monitor.log_format)
     app = App.open(settings, seeds)
     try:
+        app.rescore_changed()  # a seed added since the last run alerts on the stories already stored
         totals = {"ok": 0, "not_modified": 0, "error": 0, "new": 0, "alerts": 0}
         store_fault = None
         for report in app.poll_all():

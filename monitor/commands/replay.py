@@ -19,8 +19,8 @@ from rich.table import Table
 
 from monitor.cli import add_config_arg
 from monitor.errors import ConfigError
-from monitor.relevance.evaluate import PRF, Judged, Metrics, by_language
 from monitor.relevance.engine import Relevance
+from monitor.relevance.evaluate import PRF, Judged, Metrics, by_language
 from monitor.service.app import scoring
 from monitor.types import FeedItem, Match, TopicProfile
 

@@ -10,8 +10,10 @@ from rich.table import Table
 
 from monitor.cli import add_config_arg
 from monitor.commands.feeds import cell
+from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.service.loading import load
+from monitor.store import Store, Verdict
 from monitor.text import printable
 from monitor.types import TopicProfile
 
@@ -29,7 +31,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    profiles = load(args.config).profiles
+    stores: list[Store] = []
+
+    def verdicts(settings: Settings) -> list[Verdict]:  # the feedback each profile was adapted with
+        stores.append(Store(settings.state_url, readonly=True))
+        return stores[0].feedback()
+
+    try:
+        profiles = load(args.config, verdicts=verdicts).profiles
+    finally:
+        for store in stores:
+            store.close()
     chosen = [p for p in profiles if args.seed in (None, p.seed_id)]
     if not chosen:
         raise ConfigError(f"no seed {args.seed!r}; seeds: {', '.join(p.seed_id for p in profiles)}")
@@ -51,6 +63,9 @@ def units_table(profile: TopicProfile) -> Table:
         table.add_row(cell(u.surface), f"{u.weight:.2f}", "name" if u.name else "term", "yes" if u.in_title else "", cell(u.group or ""))
     rules = profile.rules
     notes = [f"{label}: {', '.join(values)}" for label, values in (("keep", rules.keep), ("block", rules.block), ("must mention", rules.must_mention), ("excluded", rules.exclude)) if values]
+    good, bad = profile.feedback
+    if good or bad:
+        notes.append(f"feedback: {good} good, {bad} bad (leaning {profile.leaning:+.2f}; `seedwatch feedback ID clear` undoes one)")
     if notes:
         table.caption = escape(printable("; ".join(notes)))
     return table

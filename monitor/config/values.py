@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import time
 from collections.abc import Callable
+from datetime import time
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

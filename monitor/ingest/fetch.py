@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import zlib
+
 import httpx
 
 from monitor import USER_AGENT

@@ -76,19 +76,34 @@ def commit(
             if not run.insert_item(item, polled):
                 continue
             stored += 1
-            for alert, body, sinks in by_item.get(item.key, ()):
-                if alert.band == "related":  # a related development: no story of its own, only digests
-                    if run.queue_alert(alert, body, sinks, held=RELATED):
-                        sent.append(alert)
-                    continue
-                if rules is not None:
-                    decision = _place(run, members, alert, polled, rules)
-                    if not decision.alert:
-                        continue
-                    body = wire.with_story(body, decision)
-                if run.queue_alert(alert, body, sinks):
-                    sent.append(alert)
+            sent += _queue(run, members, by_item.get(item.key, ()), polled, rules)
     return stored, sent
+
+
+def commit_rescored(store: Store, members: StoryMembers, queued: Iterable[Queued], polled: datetime, rules: cluster.Rules | None = None) -> list[Alert]:
+    """Queue the alerts a re-score found for stored items, as a feed run would have (stories
+    included); an item its seed already alerted on or placed in a story is left as it was."""
+    with store.feed_run() as run:
+        fresh = [q for q in queued if not run.decided(q[0].seed_id, q[0].item.key, q[0].id)]
+        return _queue(run, members, fresh, polled, rules)
+
+
+def _queue(run: FeedRun, members: StoryMembers, queued: Iterable[Queued], polled: datetime, rules: cluster.Rules | None) -> list[Alert]:
+    """Queue one item's alerts (or a re-score's): each joins a story first when stories are on."""
+    sent = []
+    for alert, body, sinks in queued:
+        if alert.band == "related":  # a related development: no story of its own, only digests
+            if run.queue_alert(alert, body, sinks, held=RELATED):
+                sent.append(alert)
+            continue
+        if rules is not None:
+            decision = _place(run, members, alert, polled, rules)
+            if not decision.alert:
+                continue
+            body = wire.with_story(body, decision)
+        if run.queue_alert(alert, body, sinks):
+            sent.append(alert)
+    return sent
 
 
 def _place(run: FeedRun, members: StoryMembers, alert: Alert, polled: datetime, rules: cluster.Rules) -> StoryDecision:

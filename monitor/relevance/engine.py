@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor.relevance import explain, rules
+from monitor.relevance import explain, feedback, rules
 from monitor.relevance.evidence import ItemText, Lexical, Place, body_text, lexical
 from monitor.relevance.facts import compile_facts, evidence, score_facts
 from monitor.relevance.fusion import Fusion
@@ -63,8 +63,9 @@ class Relevance:
         self.background = (background or Background.shipped()) if embed is not None else None
 
     # profiles -------------------------------------------------------------------
-    def profile(self, seed: Seed, threshold: float, related_threshold: float, override: Any = None) -> TopicProfile:
-        """The seed's profile; `override` is its config.ProfileOverride (or None)."""
+    def profile(self, seed: Seed, threshold: float, related_threshold: float, override: Any = None, verdicts: Sequence[tuple[str, FeedItem]] = ()) -> TopicProfile:
+        """The seed's profile; `override` is its config.ProfileOverride (or None); `verdicts` the
+        (good | bad, item) feedback it adapts to (monitor.relevance.feedback)."""
         lang = seed.lang or self.languages.detect(seed.title + "\n" + seed.text) or "en"
         title, sentences = seed_parts(seed.title, seed.text)
         units = seed_units(title, sentences, lang, self.rarity)
@@ -78,11 +79,15 @@ class Relevance:
             seed_rules = SeedRules(tuple(override.keep), tuple(override.block), tuple(override.must_mention), tuple(override.exclude))
         matcher, shared = self._matcher_for(groups)
         lines = (title, *sentences[: MAX_SENTENCES - 1])
-        digest = hashlib.sha1(repr((seed.title, seed.text, lang, threshold, related_threshold, override)).encode()).hexdigest()[:16]
+        marks = tuple(sorted((verdict, item.key) for verdict, item in verdicts))
+        digest = hashlib.sha1(repr((seed.title, seed.text, lang, threshold, related_threshold, override, marks)).encode()).hexdigest()[:16]
+        vectors = self._vectors(title, sentences, lines)
+        adapted = feedback.adapt(vectors, [(v, self.read(item)) for v, item in verdicts], self._embed_quietly, self.background)
         return TopicProfile(
             seed.id, seed.title, lang, groups, threshold, seed_rules.exclude, facts, units, related_threshold, seed_rules, lines, digest,
+            feedback.counts(verdicts), adapted.leaning,
             compiled=compile_facts(groups, facts, self.catalogue, matcher, shared),
-            vectors=self._vectors(title, sentences, lines),
+            vectors=adapted.vectors,
         )
 
     def _linked(self, unit: SeedUnit) -> SeedUnit:
@@ -104,14 +109,20 @@ class Relevance:
         return cat.matcher(tuned + [(g.name, g.kind, g.aliases) for g in cat.groups.values() if g.name not in names]), False
 
     def _vectors(self, title: str, sentences: list[str], lines: tuple[str, ...]) -> SeedVectors | None:
-        if self.embed is None or self.background is None:
+        if self.background is None:
+            return None
+        vectors = self._embed_quietly([title + "\n" + " ".join(sentences), *lines])
+        return None if vectors is None else SeedVectors.of(vectors[0], vectors[1], vectors[1:], self.background)
+
+    def _embed_quietly(self, texts: list[str]) -> np.ndarray | None:
+        """Vectors, or None (logged) when there is no embedder or it fails."""
+        if self.embed is None or not texts:
             return None
         try:
-            vectors = self.embed([title + "\n" + " ".join(sentences), *lines])
+            return self.embed(texts)
         except Exception as exc:  # the embedder is a seam to a model or a worker: its failure costs the signal, not the seed
             log.error("seed profile without the semantic signal: the embedder failed", extra={"kv": {"error": f"{type(exc).__name__}: {exc}"}})
             return None
-        return SeedVectors.of(vectors[0], vectors[1], vectors[1:], self.background)
 
     # items ------------------------------------------------------------------------
     def read(self, item: FeedItem) -> ItemText:
@@ -156,7 +167,7 @@ class Relevance:
         model = self.fusion.model("semantic" in signals)
         # the catalogue reads this seed as facts and the item shows their actors without one: a no
         contradicted = bool(compiled.facts) and facts.fact is None and facts.actors
-        general = model.score(signals, self.fusion.contradicted_point if contradicted else None)
+        general = model.score(signals, self.fusion.contradicted_point if contradicted else None, profile.leaning)
         value = round(max(general, facts.value), 4)
         veto = rules.veto(profile.rules, facts.missing_required, text, lex)
         band = None if veto else "alert" if value >= profile.threshold else "related" if value >= profile.related_threshold else None

@@ -13,17 +13,18 @@ from monitor.relevance.semantic import percentile
 from monitor.types import MatchedTerm, TopicProfile
 
 SHOWN = 6  # names or terms listed in one part
+SHOWN_WEIGHT = 0.1  # units weaker than this count in the score but are not listed as evidence
 
 
 def matched_terms(catalogue: tuple[MatchedTerm, ...], lex: Lexical) -> tuple[MatchedTerm, ...]:
     """Every piece of evidence as (group, surface seen, where): catalogue groups first, then seed
     units not already covered by one (a unit's group is its catalogue entity, else its own form)."""
     out = list(catalogue)
-    seen = {m.group for m in out}
+    seen = {m.group for m in out} | {m.term.lower() for m in out}
     for unit, surface, where in lex.found:
         group = unit.group or unit.surface
-        if group not in seen:
-            seen.add(group)
+        if group not in seen and surface.lower() not in seen and unit.weight >= SHOWN_WEIGHT:
+            seen.update((group, surface.lower()))
             out.append(MatchedTerm(group, surface, where, "catalogue" if unit.group else "seed"))
     return tuple(out)
 
@@ -37,11 +38,13 @@ def why(
         parts.append(("closest", f"“{_cut(closest, 160)}”"))
     if "semantic" in signals:
         z = signals["semantic"]
-        parts.append(("semantic", f"similarity z {z:.1f} against ordinary {lang or 'news'} items: closer than {percentile(z):.2%} of them"))
+        share = percentile(z)
+        closer = "more than 99.99 %" if share > 0.9999 else f"{share:.2%}"
+        parts.append(("semantic", f"similarity z {z:.1f} against ordinary {lang or 'news'} items: closer to the seed than {closer} of them"))
     else:
         parts.append(("semantic", "not compared (no word in common with the seed, or the semantic signal is off)"))
-    names = [f"{surface} ({where})" for unit, surface, where in lex.found if unit.name][:SHOWN]
-    terms = [f"{surface} ({where})" for unit, surface, where in lex.found if not unit.name][:SHOWN]
+    names = _listed(lex, True)
+    terms = _listed(lex, False)
     parts.append(("names", ", ".join(names) or "none of the seed's names"))
     parts.append(("terms", ", ".join(terms) or "none of the seed's key terms"))
     if facts.fact is not None:
@@ -52,6 +55,15 @@ def why(
     if top:
         parts.append(("weighed", ", ".join(top)))
     return tuple(parts)
+
+
+def _listed(lex: Lexical, names: bool) -> list[str]:
+    """The seed's names (or terms) the item shows, strongest first, each surface once."""
+    out: dict[str, str] = {}
+    for unit, surface, where in sorted(lex.found, key=lambda f: -f[0].weight):
+        if unit.name == names and unit.weight >= SHOWN_WEIGHT and surface.lower() not in out:
+            out[surface.lower()] = f"{surface} ({where})"
+    return list(out.values())[:SHOWN]
 
 
 def line(parts: tuple[tuple[str, str], ...]) -> str:

@@ -16,6 +16,7 @@ says nothing; the general signal (monitor.relevance.fusion) scores them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from monitor.relevance.lexicon import Catalogue
 from monitor.relevance.textmatch import Hit, Matcher, tokenize
 from monitor.types import ConceptGroup, Fact, MatchedTerm

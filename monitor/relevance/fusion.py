@@ -61,10 +61,11 @@ class Model:
         values = features(signals)
         return self.bias + sum(w * values[name] for name, w in self.weights.items())
 
-    def score(self, signals: dict[str, float], point: float | None = None) -> float:
-        """The calibrated score in [0, 1]: 0.5 at the operating point (or at `point`)."""
+    def score(self, signals: dict[str, float], point: float | None = None, leaning: float = 0.0) -> float:
+        """The calibrated score in [0, 1]: 0.5 at the operating point (or at `point`); `leaning`
+        is a seed's shift of the logit learnt from feedback."""
         p = point or self.operating_point
-        return 1 / (1 + math.exp(-max(-50.0, min(50.0, self.logit(signals) - math.log(p / (1 - p))))))
+        return 1 / (1 + math.exp(-max(-50.0, min(50.0, self.logit(signals) + leaning - math.log(p / (1 - p))))))
 
     def contributions(self, signals: dict[str, float]) -> list[tuple[str, float]]:
         """Each feature's share of the logit, largest first (for explanations)."""

@@ -16,6 +16,7 @@ built by bench/make_background.py) and refined at start from the items the store
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -24,6 +25,8 @@ from importlib import resources
 from typing import Any, Protocol
 
 import numpy as np
+
+log = logging.getLogger("seedwatch.semantic")
 
 MODEL_TAG = "e5-small-q4"  # stored with every vector: a different model's vectors are not comparable
 DIM = 384
@@ -73,7 +76,8 @@ class CachedEmbedder:
         keys = [content_key(t) for t in texts]
         try:
             found = self.lookup(keys)
-        except Exception:  # the store is down or full: embed without it
+        except Exception as exc:  # the store is down or full: embed without it (said, so a broken cache shows)
+            log.warning("vector cache unreadable; embedding anyway", extra={"kv": {"error": f"{type(exc).__name__}: {exc}"}})
             found = {}
         missing = [i for i, k in enumerate(keys) if k not in found]
         out = np.zeros((len(texts), DIM), np.float32)
@@ -85,8 +89,8 @@ class CachedEmbedder:
             out[missing] = made
             try:
                 self.save([(keys[i], encode(v)) for i, v in zip(missing, made)])
-            except Exception:  # as above: the vectors are used, just not kept
-                pass
+            except Exception as exc:  # as above: the vectors are used, just not kept
+                log.warning("vector cache not written", extra={"kv": {"error": f"{type(exc).__name__}: {exc}"}})
         return out
 
 

@@ -11,8 +11,8 @@ import logging
 import random
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from monitor.config import FeedConfig, Settings
@@ -22,10 +22,10 @@ from monitor.ingest.fetch import Fetcher
 from monitor.ingest.netguard import Guard, deadline, guarded_client
 from monitor.ingest.parse import parse_feed
 from monitor.ingest.parsepool import ParsePool, parse_workers
-from monitor.pipeline import Deps, StoryMembers, run_feed
-from monitor.service.clock import utcnow
+from monitor.pipeline import Deps, Rescored, StoryMembers, changed, rescore, run_feed
 from monitor.relevance.engine import Relevance
 from monitor.relevance.semantic import CachedEmbedder, E5Embedder, Embedder
+from monitor.service.clock import utcnow
 from monitor.service.embedder import EmbedError, EmbedWorker
 from monitor.service.loading import Loaded, build_profiles, load, read
 from monitor.store import Store
@@ -61,7 +61,7 @@ class App:
         store = Store(settings.state_url)
         embedder = _embedder(settings) if polls else None
         engine = Relevance(cached(embedder, store) if embedder else None)
-        profiles = build_profiles(settings, seeds, engine) if polls else []
+        profiles = build_profiles(settings, seeds, engine, store.feedback()) if polls else []
         stop = threading.Event()
         guard = Guard.from_settings(settings.monitor)  # webhook URLs pass the same SSRF guard as feeds
         # the guarded transport also gives each POST its one total deadline (netguard.deadline)
@@ -84,6 +84,11 @@ class App:
 
     def enabled_feeds(self) -> list[FeedConfig]:
         return [f for f in self.settings.feeds if f.enabled]
+
+    def rescore_changed(self) -> Rescored:
+        """Re-score the stored recent items for every seed added or changed since its alerts were decided."""
+        deps = self.deps
+        return rescore(deps, changed(deps), utcnow())
 
     def poll_all(self) -> Iterator[RunReport]:
         """Run every enabled feed once, concurrently; reports in config order."""
@@ -110,12 +115,13 @@ def scoring(config: str | None) -> Iterator[Loaded]:
     replay): the model runs here, its vectors cached in the configured store."""
     stores: list[Store] = []
 
-    def embedder(settings: Settings) -> Embedder:
-        stores.append(Store(settings.state_url))
-        return cached(E5Embedder(), stores[0])
+    def store(settings: Settings) -> Store:
+        if not stores:
+            stores.append(Store(settings.state_url))
+        return stores[0]
 
     try:
-        yield load(config, embedder)
+        yield load(config, lambda s: cached(E5Embedder(), store(s)), lambda s: store(s).feedback())
     finally:
         for store in stores:
             store.close()

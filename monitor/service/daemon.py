@@ -25,9 +25,9 @@ from monitor.delivery.digest import cron_trigger, zone
 from monitor.errors import ConfigError, SeedwatchError, StoreError
 from monitor.pipeline import run_feed
 from monitor.service.app import App, read
-from monitor.service.loading import build_profiles
 from monitor.service.clock import utcnow
 from monitor.service.httpserver import Health, StatusServer
+from monitor.service.loading import build_profiles
 from monitor.service.lock import acquire_lock
 from monitor.service.metrics import Metrics
 from monitor.service.notify import Notifier
@@ -110,9 +110,14 @@ class Daemon:
             self._add_feed(feed, now)
         self.scheduler.add_job(self._tracked(self._deliver), "interval", seconds=self.app.settings.monitor.delivery_interval, id="deliver", next_run_time=now)
         self.scheduler.add_job(self._tracked(self._maintain), "interval", hours=1, id="maintain")
+        self._schedule_rescore()
         self.scheduler.add_job(self._heartbeat, "interval", seconds=self.tick_interval, id="heartbeat", executor="heartbeat", next_run_time=now)
         self.metrics.watch_outbox(self._outbox_depth)
         self._schedule_digests()
+
+    def _schedule_rescore(self) -> None:
+        """Once, now: a seed added or changed (at start, or by a reload) re-scores the stored recent items."""
+        self.scheduler.add_job(self._tracked(self.app.rescore_changed), "date", run_date=utcnow(), id="rescore", replace_existing=True)
 
     def _schedule_digests(self) -> None:
         """One cron job per digest sink; the delivery tick catches up on any missed while down."""
@@ -233,7 +238,7 @@ class Daemon:
         try:
             settings, seeds = read(old.path)
             _check_reloadable(old, settings)
-            profiles = build_profiles(settings, seeds, self.app.engine)
+            profiles = build_profiles(settings, seeds, self.app.engine, self.app.store.feedback())
             self.app.reconfigure(settings, seeds, profiles)  # may refuse a sink (an apprise URL); then nothing changed
         except SeedwatchError as exc:
             log.error("reload rejected; still running the previous config", extra={"kv": {"error": str(exc)}})
@@ -244,6 +249,7 @@ class Daemon:
         if settings.monitor.delivery_interval != old.monitor.delivery_interval:
             self.scheduler.reschedule_job("deliver", trigger="interval", seconds=settings.monitor.delivery_interval)
         self._schedule_digests()
+        self._schedule_rescore()
         # the fetcher, its connection pool and the listener are built at start; the rest is read per run
         later = [f"fetch.{k}" for k in RESTART_FETCH_KEYS if getattr(settings.fetch, k) != getattr(old.fetch, k)]
         later += ["service"] if settings.service != old.service else []

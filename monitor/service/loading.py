@@ -7,7 +7,7 @@ validate a config and its seeds without importing the network and storage parts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from monitor.config import Settings, find_config, load_settings
@@ -15,7 +15,8 @@ from monitor.errors import ConfigError
 from monitor.relevance.engine import Relevance
 from monitor.relevance.seeds import load_seeds
 from monitor.relevance.semantic import Embedder
-from monitor.types import Seed, TopicProfile
+from monitor.store import Verdict
+from monitor.types import FeedItem, Seed, TopicProfile
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,20 @@ def read(config: str | None) -> tuple[Settings, list[Seed]]:
     return settings, seeds
 
 
-def build_profiles(settings: Settings, seeds: list[Seed], engine: Relevance) -> list[TopicProfile]:
-    """One profile per seed with its `[profiles."<seed id>"]` tuning."""
+def build_profiles(settings: Settings, seeds: list[Seed], engine: Relevance, verdicts: Sequence[Verdict] = ()) -> list[TopicProfile]:
+    """One profile per seed with its `[profiles."<seed id>"]` tuning and the feedback on its alerts."""
     m = settings.monitor
-    return [engine.profile(seed, m.threshold, m.related_threshold, settings.profiles.get(seed.id)) for seed in seeds]
+    by_seed: dict[str, list[tuple[str, FeedItem]]] = {}
+    for v in verdicts:
+        by_seed.setdefault(v.seed_id, []).append((v.verdict, v.item))
+    return [engine.profile(seed, m.threshold, m.related_threshold, settings.profiles.get(seed.id), by_seed.get(seed.id, ())) for seed in seeds]
 
 
-def load(config: str | None, embed: Callable[[Settings], Embedder | None] | None = None) -> Loaded:
+def load(config: str | None, embed: Callable[[Settings], Embedder | None] | None = None, verdicts: Callable[[Settings], Sequence[Verdict]] | None = None) -> Loaded:
     """Everything a scoring command needs. `embed(settings)` gives the embedder (explain and replay
     load the model in their own process); without it, or with `monitor.semantic = false`, the
     engine scores with names, terms and the catalogue only."""
     settings, seeds = read(config)
     embedder = embed(settings) if embed is not None and settings.monitor.semantic else None
     engine = Relevance(embedder)
-    return Loaded(settings, seeds, engine, build_profiles(settings, seeds, engine))
+    return Loaded(settings, seeds, engine, build_profiles(settings, seeds, engine, verdicts(settings) if verdicts else ()))

@@ -87,12 +87,17 @@ def _vector_cache(conn: Connection) -> None:
     _create_missing(conn, "vectors")
 
 
+def _seed_states_and_feedback(conn: Connection) -> None:
+    _create_missing(conn, "seed_states", "feedback")
+
+
 MIGRATIONS = (
     Migration(1, "tables of the first release", _first_release),
     Migration(2, "feed health, sinks and stories (added during 0.1)", _health_sinks_stories),
     Migration(3, "unbounded text for URLs, names and seed ids", _unbounded_text),
     Migration(4, "delivery claims, so two senders never send one row at once", _delivery_claims),
     Migration(5, "sentence vectors cached by content", _vector_cache),
+    Migration(7, "seed profile digests and relevance feedback", _seed_states_and_feedback),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -12,11 +12,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from monitor.store import feeds, items, outbox, stories
 from monitor.store.database import Database
 from monitor.store.rows import Notice, StoryItem, StoryMember
+from monitor.store.schema import alerts, story_items
 from monitor.types import Alert, FeedItem, FeedState
 
 
@@ -44,6 +46,13 @@ class FeedRun:
 
     def place_story_item(self, placed: StoryItem, title: str, new_story: bool) -> None:
         stories.place(self._db, self._conn, placed, title, new_story)
+
+    def decided(self, seed_id: str, item_key: str, alert_id: str) -> bool:
+        """Whether this seed already alerted on the item or placed it in one of its stories."""
+        if self._conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first() is not None:
+            return True
+        placed = select(story_items.c.item_key).where(story_items.c.seed_id == seed_id, story_items.c.item_key == item_key)
+        return self._conn.execute(placed).first() is not None
 
     def queue_alert(self, alert: Alert, body: dict[str, Any], sink_names: Sequence[str], held: str | None = None) -> bool:
         """Queue the alert for its sinks (held for their digests with `held`'s reason); False when

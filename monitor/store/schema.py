@@ -141,6 +141,26 @@ vectors = Table(
     Column("created_at", Float, nullable=False),
 )
 
+# What each seed's profile was when its alerts were last decided (a changed digest: re-score).
+seed_states = Table(
+    "seed_states",
+    metadata,
+    Column("seed_id", Text, primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("scored_at", Float, nullable=False),
+)
+
+# A person's verdict on an alert: good (more like this) or bad (less), adapting its seed's profile.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("alert_id", String(64), primary_key=True),
+    Column("seed_id", Text, nullable=False),
+    Column("item_key", String(64), nullable=False),
+    Column("verdict", String(8), nullable=False),  # good | bad
+    Column("at", Float, nullable=False),
+)
+
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
 
 

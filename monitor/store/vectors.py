@@ -21,7 +21,7 @@ class VectorsStore(Database):
         with self.read() as conn:
             for start in range(0, len(hashes), IN_LIST):
                 chunk = list(hashes[start : start + IN_LIST])
-                out.update(conn.execute(select(vectors.c.hash, vectors.c.vector).where(vectors.c.hash.in_(chunk))).tuples())
+                out.update((key, blob) for key, blob in conn.execute(select(vectors.c.hash, vectors.c.vector).where(vectors.c.hash.in_(chunk))))
         return out
 
     def cache_vectors(self, rows: Iterable[tuple[str, bytes]], now: datetime) -> None:

@@ -80,6 +80,19 @@ def rows_for(engine: Relevance, name: str, files: tuple[Path, Path, Path]) -> li
 
 
 def fit(rows: list[Row], names: tuple[str, ...]) -> Model:
+    """Weighted logistic regression with non-negative weights: more evidence never lowers a score
+    (unconstrained, collinear features such as a title name and the title's coverage trade signs).
+    A feature whose weight comes out negative is dropped (weight 0) and the rest refitted."""
+    kept = list(names)
+    while True:
+        model = _fit(rows, tuple(kept))
+        negative = [k for k, w in model.weights.items() if w < 0]
+        if not negative:
+            return Model({k: model.weights.get(k, 0.0) for k in names}, model.bias, model.operating_point)
+        kept = [k for k in kept if k not in negative]
+
+
+def _fit(rows: list[Row], names: tuple[str, ...]) -> Model:
     """Weighted logistic regression (each seed weighs the same in all); IRLS with an L2 penalty.
     The operating point is set by the caller."""
     X = np.array([[features(r.signals)[k] for k in names] for r in rows])

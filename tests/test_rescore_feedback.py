@@ -55,16 +55,19 @@ def test_a_seed_added_later_alerts_once_on_what_is_stored(tmp_path: Path, feed_s
 
 def test_feedback_moves_a_borderline_decision_and_clearing_undoes_it(engine: Relevance) -> None:
     doubtful = item("Vandermeer under pressure over permits")
-    assert score(engine, doubtful, engine.profile(MAYOR, 0.5, 0.3)).alert
+    base = score(engine, doubtful, engine.profile(MAYOR, 0.5, 0.3)).score
+    threshold = base - 0.05  # the item alerts, but only just
+    assert score(engine, doubtful, engine.profile(MAYOR, threshold, 0.0)).alert
     bad = [("bad", FeedItem(f"b{i}", "", title, None, "", None, "s", "en")) for i, title in enumerate(["Vandermeer interview on permits", "Permits for Vandermeer's garden", "Vandermeer at the opera"])]
-    adapted = engine.profile(MAYOR, 0.5, 0.3, verdicts=bad)
+    adapted = engine.profile(MAYOR, threshold, 0.0, verdicts=bad)
     assert adapted.feedback == (0, 3) and adapted.leaning < 0
     assert not score(engine, doubtful, adapted).alert
-    assert score(engine, doubtful, engine.profile(MAYOR, 0.5, 0.3, verdicts=bad[:0])).alert  # cleared: as before
+    assert score(engine, doubtful, engine.profile(MAYOR, threshold, 0.0, verdicts=bad[:0])).alert  # cleared: as before
     hesitant = item("Antwerp mayor faces audit", "An inquiry into housing permits.")
-    assert not score(engine, hesitant, engine.profile(MAYOR, 0.5, 0.3)).alert
+    just_above = score(engine, hesitant, engine.profile(MAYOR, 0.5, 0.3)).score + 0.05  # the item just misses
+    assert not score(engine, hesitant, engine.profile(MAYOR, just_above, 0.0)).alert
     good = [("good", FeedItem(f"g{i}", "", t, None, "", None, "s", "en")) for i, t in enumerate(["Antwerp mayor audit widens", "Mayor's permits under audit"])]
-    assert score(engine, hesitant, engine.profile(MAYOR, 0.5, 0.3, verdicts=good)).alert
+    assert score(engine, hesitant, engine.profile(MAYOR, just_above, 0.0, verdicts=good)).alert
 
 
 def test_the_feedback_command_records_and_clears_a_verdict(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:

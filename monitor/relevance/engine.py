@@ -36,13 +36,16 @@ from monitor.relevance.units import seed_parts, seed_units
 from monitor.types import FeedItem, Match, Seed, SeedRules, SeedUnit, TopicProfile
 
 log = logging.getLogger("seedwatch.relevance")
-MAX_SENTENCES = 24  # seed sentences embedded for "closest to" (the rest still count in the whole)
+MAX_SENTENCES = 24
+# An item is embedded when it shares a unit at least this strong with some seed: on the dev
+# seeds no alert needed a vector without one, and weaker words ("over", "her") are in every item.
+VECTOR_GATE = 0.15  # seed sentences embedded for "closest to" (the rest still count in the whole)
 
 
 @dataclass(frozen=True)
 class Prepared:
     """An item read once for all seeds: its text, its lexical evidence per seed, whether a
-    vector would change anything (some seed shares a word with it)."""
+    vector could change anything (some seed shares a name or a key term with it)."""
 
     text: ItemText
     lexical: tuple[Lexical, ...]  # in the order of the profiles given to `prepare`
@@ -135,7 +138,7 @@ class Relevance:
     def prepare(self, item: FeedItem, profiles: Sequence[TopicProfile]) -> Prepared:
         text = self.read(item)
         found = tuple(lexical(p.units, text) for p in profiles)
-        wants = self.embed is not None and any(lex.found for lex in found)
+        wants = self.embed is not None and any(unit.weight >= VECTOR_GATE for lex in found for unit, _s, _w in lex.found)
         return Prepared(text, found, wants)
 
     def vectors(self, prepared: Sequence[Prepared]) -> list[np.ndarray | None]:

@@ -178,25 +178,40 @@ def summarise(mean: np.ndarray, cov: np.ndarray, count: float, rank: int = 64) -
 
 @dataclass(frozen=True)
 class SeedVectors:
-    """A seed's vectors: the whole seed, its title, each sentence; and each vector's background moments."""
+    """A seed's vectors (the whole seed, its title, each sentence) and, per background language,
+    the directions it is compared along and their background moments.
+
+    The direction is the seed minus that language's mean, renormalised: the part of the seed
+    that ordinary news of the language does not share (measured on the dev seeds: it ranks
+    better than the raw vector, most for seeds whose subject is common in the item's language).
+    """
 
     whole: np.ndarray
     title: np.ndarray
     sentences: np.ndarray  # (n, DIM), rows in TopicProfile.sentences order
-    moments: dict[str, tuple[tuple[float, float], tuple[float, float]]]  # lang -> (whole, title) (mean, std)
+    directions: dict[str, tuple[np.ndarray, np.ndarray, float, float, float, float]]  # lang -> (whole dir, title dir, means, stds)
 
     @classmethod
     def of(cls, whole: np.ndarray, title: np.ndarray, sentences: np.ndarray, background: Background) -> "SeedVectors":
-        moments = {lang: (bg.moments(whole), bg.moments(title)) for lang, bg in background.languages.items()}
-        return cls(whole, title, sentences, moments)
+        directions = {}
+        for lang, bg in background.languages.items():
+            w, t = _centred(whole, bg.mean), _centred(title, bg.mean)
+            (mw, sw), (mt, st) = bg.moments(w), bg.moments(t)
+            directions[lang] = (w, t, mw, sw, mt, st)
+        return cls(whole, title, sentences, directions)
 
     def z(self, vector: np.ndarray, lang: str | None) -> tuple[float, float]:
-        """z-scores of the item's cosine with the whole seed and with its title, in the item's language."""
-        (mw, sw), (mt, st) = self.moments.get(lang or "", self.moments[POOLED])
-        return (float(vector @ self.whole) - mw) / sw, (float(vector @ self.title) - mt) / st
+        """z-scores of the item along the whole seed's and the title's direction, in the item's language."""
+        w, t, mw, sw, mt, st = self.directions.get(lang or "", self.directions[POOLED])
+        return (float(vector @ w) - mw) / sw, (float(vector @ t) - mt) / st
 
     def closest(self, vector: np.ndarray) -> int:
         return int(np.argmax(self.sentences @ vector)) if len(self.sentences) else 0
+
+
+def _centred(v: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    d = v - mean
+    return d / (np.linalg.norm(d) or 1.0)
 
 
 def percentile(z: float) -> float:

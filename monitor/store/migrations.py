@@ -78,10 +78,17 @@ def _unbounded_text(conn: Connection) -> None:
         conn.exec_driver_sql(f"ALTER TABLE {table} {alter}")
 
 
+def _story_events_and_vectors(conn: Connection) -> None:
+    _add_missing_columns(conn, "story_items", "event_id", "marks", "why")
+    _create_missing(conn, "item_vectors")
+
+
+# Numbers need not be consecutive: a step is applied when its number is above the recorded one.
 MIGRATIONS = (
     Migration(1, "tables of the first release", _first_release),
     Migration(2, "feed health, sinks and stories (added during 0.1)", _health_sinks_stories),
     Migration(3, "unbounded text for URLs, names and seed ids", _unbounded_text),
+    Migration(5, "story events: event, marks and evidence per story item; item vectors", _story_events_and_vectors),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -11,10 +11,11 @@ off and on. Which items alert with stories off is pluggable:
 Per seed it prints the events, the alerts without stories, the alerts with stories (first
 alerts + updates), events kept (events with an alert without stories that still get an alert
 or an update with stories: target 100 %) and alerts per event (alerts and updates on event items
-over the events that get any: target <= 1.2), beside today's figures (bench/events_baseline.json,
-the MinHash clustering before issue 14), then the largest stories for a hand check.
+over the events that get any: target <= 1.2), beside today's figures (bench/events_baseline.json:
+the MinHash clustering before issue 14, measured by this script's first version at a101c79), then
+the largest stories for a hand check.
 
-    SEEDWATCH_SHARED=/work/shared .venv/bin/python bench/bench_events.py [--alerts labels|engine] [--top 5]
+    SEEDWATCH_SHARED=/work/shared .venv/bin/python bench/bench_events.py [--alerts labels|engine] [--lexical] [--top 5]
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.zoo import ZOO, Pool, pools  # noqa: E402
+from bench.zoo import ZOO, Pool, VectorCache, pools  # noqa: E402
 from monitor import wire  # noqa: E402
 from monitor.delivery.alerts import make_alert  # noqa: E402
 from monitor.pipeline import StoryMembers, commit  # noqa: E402
@@ -82,8 +83,9 @@ def matches(pool: Pool, profile: TopicProfile | None, mode: str) -> list[tuple[F
     return out
 
 
-def replay(pool: Pool, alerting: list[tuple[FeedItem, Match]], profile: TopicProfile | None, stories: bool) -> tuple[set[str], list[StoryRow]]:
-    """Keys of the items that alerted, and the stories, after one feed run per item."""
+def replay(pool: Pool, alerting: list[tuple[FeedItem, Match]], profile: TopicProfile | None, stories: bool, vectors: dict) -> tuple[set[str], list[StoryRow]]:
+    """Keys of the items that alerted, and the stories, after one feed run per item (with its
+    vector, as the pipeline hands it over, unless `vectors` is empty: the semantic signal off)."""
     sent: set[str] = set()
     with tempfile.TemporaryDirectory() as tmp:
         store, members = Store(f"sqlite:///{tmp}/bench.db"), StoryMembers()
@@ -91,7 +93,8 @@ def replay(pool: Pool, alerting: list[tuple[FeedItem, Match]], profile: TopicPro
             for item, match in alerting:
                 polled = item.published or datetime.now(timezone.utc)
                 alert = make_alert(item, match, profile or TopicProfile(pool.name, pool.seed.title, pool.seed.lang, (), THRESHOLD), polled, item.source)
-                _, alerts = commit(store, members, FeedState(url=item.feed_url), item.source, polled, [item], [(alert, wire.alert(alert), ["bench"])], rules=Rules() if stories else None)
+                queued = [(alert, wire.alert(alert), ["bench"])]
+                _, alerts = commit(store, members, FeedState(url=item.feed_url), item.source, polled, [item], queued, rules=Rules() if stories else None, vectors=vectors)
                 sent.update(a.item.key for a in alerts)
             rows = store.recent_stories(datetime(1970, 1, 2, tzinfo=timezone.utc), pool.name, limit=1_000_000)
         finally:
@@ -121,31 +124,30 @@ def main() -> int:
     parser.add_argument("--alerts", choices=("labels", "engine"), default="labels")
     parser.add_argument("--seed", action="append", default=[], help="only this zoo seed (repeatable)")
     parser.add_argument("--top", type=int, default=5, help="largest stories to print per seed")
-    parser.add_argument("--save-baseline", action="store_true", help="record these figures as today's in bench/events_baseline.json")
+    parser.add_argument("--lexical", action="store_true", help="no item vectors: the semantic signal off")
     args = parser.parse_args()
     baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
-    results = {}
+    cache = VectorCache()
     for pool in pools(Path(args.zoo), args.seed):
         profile, trouble = engine(pool)
         if profile is None and args.alerts == "engine":
             print(f"{pool.name} (engine): no engine figures, the profile cannot be built: {trouble}")
             continue
         alerting = matches(pool, profile, args.alerts)
-        off, _ = replay(pool, alerting, profile, stories=False)
-        on, rows = replay(pool, alerting, profile, stories=True)
+        vectors = {} if args.lexical else cache.vectors([i for i, _ in alerting])
+        off, _ = replay(pool, alerting, profile, False, vectors)
+        on, rows = replay(pool, alerting, profile, True, vectors)
         fig = figures(pool, off, on, sum(1 for r in rows for i in r.items if i.update))
-        results[pool.name] = fig.__dict__
         was = baseline.get(args.alerts, {}).get(pool.name)
-        print(f"{pool.name} ({args.alerts}): events {fig.events}, alerts without stories {fig.without}, with stories {fig.with_stories} "
-              f"({fig.with_stories - fig.updates} first + {fig.updates} updates), events kept {fig.kept}/{fig.eligible}, alerts per event {fig.per_event:.2f}")
+        print(f"{pool.name} ({args.alerts}{', lexical' if args.lexical else ''}): events {fig.events}, alerts without stories {fig.without}, with stories {fig.with_stories} "
+              f"({fig.with_stories - fig.updates} first + {fig.updates} updates), events kept {fig.kept}/{fig.eligible}, alerts per event {fig.per_event:.2f}"
+              + (f", alerts on items of no event {fig.with_stories - fig.on_events}" if fig.with_stories > fig.on_events else ""))
         if was:
             old = Figures(**was)
             print(f"  today (MinHash): with stories {old.with_stories} ({old.with_stories - old.updates} first + {old.updates} updates), "
                   f"events kept {old.kept}/{old.eligible}, alerts per event {old.per_event:.2f}")
         if args.top:
             hand_check(pool, rows, args.top)
-    if args.save_baseline:
-        BASELINE.write_text(json.dumps({**baseline, args.alerts: results}, indent=1, sort_keys=True) + "\n")
     return 0
 
 

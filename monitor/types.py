@@ -143,7 +143,11 @@ class Alert:
 
 @dataclass(frozen=True)
 class StoryDecision:
-    """Where an alerting item goes among its seed's stories, whether it alerts, and why."""
+    """Where an alerting item goes among its seed's stories and their events, whether it alerts, and why.
+
+    `evidence` is the join's evidence as plain values (the item it matched, similarity, shared
+    names, hours apart, probability; for an update also `new`), stored and shown as it is.
+    """
 
     story_id: str
     new_story: bool
@@ -152,6 +156,11 @@ class StoryDecision:
     reason: str
     items: int = 1
     sources: tuple[str, ...] = field(default_factory=tuple)
+    event_id: str = ""
+    new_event: bool = True
+    new: tuple[str, ...] = ()  # what an update names that its story had not (names, numbers, terms)
+    evidence: dict[str, Any] = field(default_factory=dict, compare=False)
+    events: int = 1  # events of the story, this item's included
 
 
 @dataclass(frozen=True)

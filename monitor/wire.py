@@ -79,8 +79,13 @@ def alert(a: Alert) -> Body:
 
 
 def with_story(body: Body, decision: StoryDecision) -> Body:
-    """An alert body with its story: how many items and which sources so far, and whether it is an update."""
-    story = {"id": decision.story_id, "items": decision.items, "sources": list(decision.sources), "update": decision.update, "reason": decision.reason}
+    """An alert body with its story: how many items, events and which sources so far, whether it
+    is an update, and for an update what it brings that the story had not (`new`: names,
+    numbers, terms of its headline)."""
+    story = {
+        "id": decision.story_id, "items": decision.items, "sources": list(decision.sources), "update": decision.update, "reason": decision.reason,
+        "event": decision.event_id, "events": decision.events, "new": list(decision.new),
+    }
     return {**body, "story": story}
 
 

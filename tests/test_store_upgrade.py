@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import StoreError
-from monitor.store import Store
+from monitor.store import Store, StoryItem
 from monitor.store.migrations import LATEST
-from monitor.types import FeedState
+from monitor.types import FeedItem, FeedState
 
 
 def test_a_store_from_the_first_release_is_upgraded_in_place(tmp_path: Path) -> None:
@@ -67,3 +67,32 @@ def test_a_store_newer_than_the_code_is_refused_and_left_alone(tmp_path: Path) -
         Store(f"sqlite:///{path}")
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(LATEST + 1),)
+
+
+def test_a_store_from_before_story_events_keeps_its_stories_and_gains_events_and_vectors(tmp_path: Path) -> None:
+    path = tmp_path / "v3.db"
+    when = datetime(2023, 1, 30, tzinfo=timezone.utc)
+    item = FeedItem("k1", "http://f.example/rss", "NATO chief in Seoul", "http://n.example/1", "Stoltenberg urged Seoul.", when, "Reuters", "en")
+    store = Store(f"sqlite:///{path}")
+    with store.feed_run() as run:
+        run.insert_item(item, when)
+        run.place_story_item(StoryItem("seed", "k1", "sty_old", when, 0.8, ("nato",), ("nato",), "AAAA", 3, "first item of the story", "alrt_1", False), item.title, True)
+    store.close()
+    with sqlite3.connect(path) as db:  # back to the shape schema version 3 had
+        for column in ("event_id", "marks", "why"):
+            db.execute(f"ALTER TABLE story_items DROP COLUMN {column}")
+        db.execute("DROP TABLE item_vectors")
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    store = Store(f"sqlite:///{path}")
+    try:
+        [story] = store.recent_stories(when)
+        assert story.id == "sty_old" and story.items[0].event_id is None and story.items[0].why == {}
+        with store.feed_run() as run:
+            run.save_vectors("m", {"k1": b"\x00\x3c" * 384})
+            [member] = run.story_members("seed", ["k1"], "m")
+            assert member.placed.marks is None and member.vector == b"\x00\x3c" * 384
+    finally:
+        store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(LATEST),)
+        assert {"event_id", "marks", "why"} <= {r[1] for r in db.execute("PRAGMA table_info(story_items)")}

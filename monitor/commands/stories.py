@@ -1,4 +1,5 @@
-"""`seedwatch stories`: recent stories with their items, sources and why each item joined."""
+"""`seedwatch stories`: recent stories, their events (first report, outlets) and items, and why
+each item joined (similarity, shared names, hours apart) or alerted (what was new)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 from monitor.cli import add_config_arg
 from monitor.config import find_config, load_settings, parse_duration
 from monitor.service.clock import utcnow
-from monitor.store import Store, StoryRow
+from monitor.store import Store, StoryItemRow, StoryRow
 from monitor.text import printable
 
 
@@ -45,6 +46,15 @@ def _duration(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def events(row: StoryRow) -> list[tuple[str, list[StoryItemRow]]]:
+    """The story's events in the order they began, each with its items (oldest first); items
+    placed before events had an event each story is one."""
+    out: dict[str, list[StoryItemRow]] = {}
+    for i in row.items:
+        out.setdefault(i.event_id or row.id, []).append(i)
+    return list(out.items())
+
+
 def as_json(row: StoryRow) -> dict:
     return {
         "id": row.id,
@@ -54,10 +64,21 @@ def as_json(row: StoryRow) -> dict:
         "last": row.last_at.isoformat(),
         "alerts": sum(1 for i in row.items if i.alert_id),
         "sources": list(dict.fromkeys(i.source for i in row.items)),
+        "events": [
+            {
+                "id": eid,
+                "first": {"key": items[0].key, "title": items[0].title, "source": items[0].source, "at": items[0].at.isoformat()},
+                "sources": list(dict.fromkeys(i.source for i in items)),
+                "items": [i.key for i in items],
+                "alerted": any(i.alert_id for i in items),
+            }
+            for eid, items in events(row)
+        ],
         "items": [
             {
                 "key": i.key, "title": i.title, "url": i.url, "source": i.source, "lang": i.lang, "at": i.at.isoformat(),
                 "score": round(i.score, 4), "groups": list(i.groups), "alert": i.alert_id, "update": i.update, "reason": i.reason,
+                "event": i.event_id or row.id, "why": i.why, "new": i.why.get("new", []),
             }
             for i in row.items
         ],
@@ -68,9 +89,19 @@ def as_text(row: StoryRow) -> str:
     """A story for a terminal: every text from the feeds through `printable` (no escape sequences)."""
     p = printable
     sources = ", ".join(dict.fromkeys(p(i.source) for i in row.items))
-    lines = [f"{row.id}  {p(row.seed_id)}  {len(row.items)} items  {row.created_at:%Y-%m-%d %H:%M} .. {row.last_at:%Y-%m-%d %H:%M}  [{sources}]", f"  {p(row.title)}"]
-    for i in row.items:
-        mark = "UPDATE" if i.update else ("ALERT " if i.alert_id else "      ")
-        lines.append(f"    {mark} {i.at:%m-%d %H:%M} {i.score:.2f} {p(i.source)} [{p(i.lang) or '?'}] {p(i.title)}")
-        lines.append(f"           {p(i.url)}  ({p(i.reason)})")
+    grouped = events(row)
+    lines = [
+        f"{row.id}  {p(row.seed_id)}  {len(row.items)} items, {len(grouped)} event{'s' if len(grouped) != 1 else ''}  {row.created_at:%Y-%m-%d %H:%M} .. {row.last_at:%Y-%m-%d %H:%M}  [{sources}]",
+        f"  {p(row.title)}",
+    ]
+    for n, (_, items) in enumerate(grouped, 1):
+        first = items[0]
+        outlets = ", ".join(dict.fromkeys(p(i.source) for i in items))
+        lines.append(f"  event {n}: first reported {first.at:%m-%d %H:%M} by {p(first.source) or '?'}: {p(first.title)}  [{outlets}]")
+        for i in items:
+            mark = "UPDATE" if i.update else ("ALERT " if i.alert_id else "      ")
+            lines.append(f"    {mark} {i.at:%m-%d %H:%M} {i.score:.2f} {p(i.source)} [{p(i.lang) or '?'}] {p(i.title)}")
+            lines.append(f"           {p(i.url)}  ({p(i.reason)})")
+            if i.why.get("new"):
+                lines.append(f"           new: {p(', '.join(i.why['new']))}")
     return "\n".join(lines)

@@ -94,7 +94,8 @@ class ServiceSection(_Model):
 class StoriesSection(_Model):
     enabled: bool = True  # false: every matching item alerts on its own, no story folding
     window: Window = 72 * 3600.0
-    similarity: float = Field(0.25, gt=0.0, le=1.0)
+    similarity: float = Field(0.5, gt=0.0, le=1.0)
+    # read so that older configs load; they decide nothing since stories are made of events
     update_delta: float = Field(0.15, ge=0.0, le=1.0)
     score_tolerance: float = Field(0.15, ge=0.0, le=1.0)
 

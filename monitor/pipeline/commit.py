@@ -1,39 +1,48 @@
-"""The end of a feed run: one write transaction for its state, notices, items, stories and alerts.
+"""The end of a feed run: one write transaction for its state, notices, items, vectors, stories and alerts.
 
 The story decision happens here, between the store's reads and writes: the stored members of
-the seed's open stories are read in the transaction, `monitor.stories.cluster.assign` (pure)
-decides, and the placement and the alert (when it founds a story or updates one) are written.
+the seed's active stories are read in the transaction, `monitor.stories.cluster.assign` (pure)
+decides, and the placement and the alert (when it founds a story or is an update) are written.
 Under the transaction's write lock two copies of a story arriving in parallel runs still make
-one story and one alert.
+one story and one alert; the decision reads only stored state, so every instance sharing a
+store decides the same.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from monitor import wire
+from monitor.relevance.semantic import MODEL_TAG
 from monitor.store import FeedRun, Notice, Store, StoryItem, StoryMember
-from monitor.stories import cluster
+from monitor.stories import cluster, nearcopy
+from monitor.stories.evidence import Marks
 from monitor.types import Alert, FeedItem, FeedState, StoryDecision
 
 # An alert ready for the outbox: the alert, its wire body and the sinks it goes to.
 Queued = tuple[Alert, dict[str, Any], Sequence[str]]
 RELATED = "related development"  # why a related match waits for its sinks' digests
-MEMBER_CACHE = 50_000  # decoded story members kept in memory (a few MB)
+MEMBER_CACHE = 50_000  # decoded story members kept in memory (a few tens of MB with vectors)
 
 
 class StoryMembers:
-    """Decoded members of recent stories, kept between feed runs (members never change once written).
+    """The story stage's state between feed runs: the decision model, the reader of entries and
+    the decoded members of recent stories (members never change once written).
 
     Only (item, story) pairs are read on each run; full rows only for members not decoded yet.
     Used inside `Store.feed_run()`, whose lock serialises the runs of one process.
     """
 
-    def __init__(self, bound: int = MEMBER_CACHE) -> None:
+    def __init__(self, bound: int = MEMBER_CACHE, model: cluster.Model | None = None, reader: cluster.Reader | None = None) -> None:
         self.bound = bound
+        self.model = model or cluster.Model.shipped()
+        self.reader = reader or cluster.Reader()
         self._decoded: dict[tuple[str, str, str], cluster.Member] = {}  # (seed, item key, story)
 
     def load(self, run: FeedRun, seed_id: str, since: datetime) -> list[cluster.Member]:
@@ -41,9 +50,9 @@ class StoryMembers:
         if len(self._decoded) > self.bound:
             self._decoded.clear()  # before the refill below, so this call still gets every member
         missing = [key for key, sid in pairs if (seed_id, key, sid) not in self._decoded]
-        for member in run.story_members(seed_id, missing) if missing else ():
+        for member in run.story_members(seed_id, missing, MODEL_TAG) if missing else ():
             p = member.placed
-            self._decoded[(seed_id, p.item_key, p.story_id)] = cluster.Member(_entry(member), p.story_id)
+            self._decoded[(seed_id, p.item_key, p.story_id)] = cluster.Member(_entry(member), p.story_id, p.event_id or p.story_id)
         return [m for key, sid in pairs if (m := self._decoded.get((seed_id, key, sid))) is not None]
 
 
@@ -57,13 +66,17 @@ def commit(
     queued: Iterable[Queued],
     notices: Sequence[Notice] = (),
     rules: cluster.Rules | None = None,
+    vectors: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[int, list[Alert]]:
     """Write a feed run; returns (items stored, alerts queued).
 
     An item already stored (it raced in through another feed) is skipped with its alerts, so
-    an article never alerts twice. With `rules` (stories on) each alert first joins a story
-    and is queued only when it founds the story or is an update of it.
+    an article never alerts twice. `vectors` are the run's item vectors by item key (the
+    semantic signal's, model `semantic.MODEL_TAG`; absent when it is off): stored with each new
+    item and compared by the story stage. With `rules` (stories on) each alert first joins a
+    story and is queued only when it founds the story or is an update of it.
     """
+    vectors = vectors or {}
     by_item: dict[str, list[Queued]] = defaultdict(list)
     for entry in queued:
         by_item[entry[0].item.key].append(entry)
@@ -76,19 +89,25 @@ def commit(
             if not run.insert_item(item, polled):
                 continue
             stored += 1
-            sent += _queue(run, members, by_item.get(item.key, ()), polled, rules)
+            vector = vectors.get(item.key)
+            if vector is not None:
+                run.save_vectors(MODEL_TAG, {item.key: cluster.pack_vector(vector)})
+            sent += _queue(run, members, by_item.get(item.key, ()), polled, rules, vectors)
     return stored, sent
 
 
-def commit_rescored(store: Store, members: StoryMembers, queued: Iterable[Queued], polled: datetime, rules: cluster.Rules | None = None) -> list[Alert]:
+def commit_rescored(
+    store: Store, members: StoryMembers, queued: Iterable[Queued], polled: datetime,
+    rules: cluster.Rules | None = None, vectors: Mapping[str, np.ndarray] | None = None,
+) -> list[Alert]:
     """Queue the alerts a re-score found for stored items, as a feed run would have (stories
     included); an item its seed already alerted on or placed in a story is left as it was."""
     with store.feed_run() as run:
         fresh = [q for q in queued if not run.decided(q[0].seed_id, q[0].item.key, q[0].id)]
-        return _queue(run, members, fresh, polled, rules)
+        return _queue(run, members, fresh, polled, rules, vectors or {})
 
 
-def _queue(run: FeedRun, members: StoryMembers, queued: Iterable[Queued], polled: datetime, rules: cluster.Rules | None) -> list[Alert]:
+def _queue(run: FeedRun, members: StoryMembers, queued: Iterable[Queued], polled: datetime, rules: cluster.Rules | None, vectors: Mapping[str, np.ndarray]) -> list[Alert]:
     """Queue one item's alerts (or a re-score's): each joins a story first when stories are on."""
     sent = []
     for alert, body, sinks in queued:
@@ -97,7 +116,7 @@ def _queue(run: FeedRun, members: StoryMembers, queued: Iterable[Queued], polled
                 sent.append(alert)
             continue
         if rules is not None:
-            decision = _place(run, members, alert, polled, rules)
+            decision = _place(run, members, alert, polled, rules, vectors.get(alert.item.key))
             if not decision.alert:
                 continue
             body = wire.with_story(body, decision)
@@ -106,12 +125,15 @@ def _queue(run: FeedRun, members: StoryMembers, queued: Iterable[Queued], polled
     return sent
 
 
-def _place(run: FeedRun, members: StoryMembers, alert: Alert, polled: datetime, rules: cluster.Rules) -> StoryDecision:
-    entry = cluster.entry_for(alert, polled)
-    decision = cluster.assign(entry, members.load(run, alert.seed_id, entry.at - rules.window), rules)
+def _place(run: FeedRun, members: StoryMembers, alert: Alert, polled: datetime, rules: cluster.Rules, vector: np.ndarray | None) -> StoryDecision:
+    # the entry compares the stored (float16) vector, as every later comparison with it will
+    entry = members.reader.entry_for(alert, polled, cluster.unpack_vector(cluster.pack_vector(vector)) if vector is not None else None)
+    known = members.load(run, alert.seed_id, entry.at - rules.window)
+    decision = cluster.assign(entry, known, rules, members.model, members.reader.words)
     placed = StoryItem(
         alert.seed_id, entry.key, decision.story_id, entry.at, entry.score, tuple(sorted(entry.groups)), tuple(sorted(entry.headline)),
-        cluster.pack(entry.minhash), entry.size, decision.reason, alert.id if decision.alert else None, decision.update,
+        nearcopy.pack(entry.minhash), entry.size, decision.reason, alert.id if decision.alert else None, decision.update,
+        decision.event_id, entry.marks.pack(), json.dumps(decision.evidence, ensure_ascii=False),
     )
     run.place_story_item(placed, alert.item.title, decision.new_story)
     return decision
@@ -119,4 +141,7 @@ def _place(run: FeedRun, members: StoryMembers, alert: Alert, polled: datetime, 
 
 def _entry(member: StoryMember) -> cluster.Entry:
     p = member.placed
-    return cluster.Entry(p.item_key, p.seed_id, member.title, member.source, member.lang, p.at, p.score, frozenset(p.groups), cluster.unpack(p.minhash), p.size, frozenset(p.headline_groups))
+    return cluster.Entry(
+        p.item_key, p.seed_id, member.title, member.source, member.lang, p.at, p.score, frozenset(p.groups), nearcopy.unpack(p.minhash), p.size,
+        frozenset(p.headline_groups), Marks.unpack(p.marks), cluster.unpack_vector(member.vector),
+    )

@@ -50,7 +50,8 @@ def rescore(deps: Deps, profiles: list[TopicProfile], now: datetime, since: date
     for start in range(0, len(items), BATCH):
         prepared = [deps.engine.prepare(i, profiles) for i in items[start : start + BATCH]]
         queued: list[Queued] = []
-        for ready, vector in zip(prepared, deps.engine.vectors(prepared)):
+        vectors = deps.engine.vectors(prepared)
+        for ready, vector in zip(prepared, vectors):
             for profile, found in zip(profiles, ready.lexical):
                 match = deps.engine.score(ready.text, profile, vector, found)
                 if match.band is None:
@@ -59,7 +60,8 @@ def rescore(deps: Deps, profiles: list[TopicProfile], now: datetime, since: date
                 sinks = sinks_for(alert, deps.settings.webhooks)
                 if match.alert or sinks:
                     queued.append((alert, wire.alert(alert), sinks))
-        alerts += len(commit_rescored(deps.store, deps.members, queued, now, rules))
+        made = {ready.text.item.key: v for ready, v in zip(prepared, vectors) if v is not None}
+        alerts += len(commit_rescored(deps.store, deps.members, queued, now, rules, made))
     deps.store.record_seed_digests({p.seed_id: p.digest for p in profiles}, now)
     result = Rescored(tuple(p.seed_id for p in profiles), len(items), alerts)
     log.info("re-scored stored items", extra={"kv": {"seeds": ",".join(result.seeds), "items": result.items, "alerts": result.alerts, "since": since.isoformat(timespec="seconds")}})

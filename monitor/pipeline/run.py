@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from monitor import wire
 from monitor.config import FeedConfig, Settings
 from monitor.delivery.alerts import make_alert, sinks_for
@@ -121,11 +123,11 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     if parsed.problem:
         log.info("feed parsed despite errors", extra={"kv": {"feed": feed.url, "problem": parsed.problem}})
     new_items = [_dated(item, now) for item in store.unseen(parsed.items)]
-    queued = _score(new_items, feed, deps, now)
+    queued, vectors = _score(new_items, feed, deps, now)
     nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint, parsed.ttl)
     new_state = feedhealth.learn(cachecontrol.succeeded(state, now, result.headers, nxt, digest), now, len(new_items))
     new_state, notices = _health(feed, deps, new_state, now)
-    stored, alerts = commit(store, deps.members, new_state, feed.name, now, new_items, queued, notices, story_rules(settings) if settings.stories.enabled else None)
+    stored, alerts = commit(store, deps.members, new_state, feed.name, now, new_items, queued, notices, story_rules(settings) if settings.stories.enabled else None, vectors)
     for alert in alerts:
         alert_log.info("ALERT", extra={"kv": {"seed": alert.seed_id, "score": round(alert.score, 3), "title": alert.item.title, "url": alert.item.url, "feed": feed.url}})
     return RunReport(feed.url, "ok", new=stored, alerts=len(alerts), next_poll=nxt)
@@ -163,8 +165,9 @@ def _save(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime) -> None
     deps.store.save_feed_state(state, feed.name, now, notices)
 
 
-def _score(new_items: list[FeedItem], feed: FeedConfig, deps: Deps, now: datetime) -> list[Queued]:
-    """Score every new item that is not too old against every seed; the alerts to queue.
+def _score(new_items: list[FeedItem], feed: FeedConfig, deps: Deps, now: datetime) -> tuple[list[Queued], dict[str, np.ndarray]]:
+    """Score every new item that is not too old against every seed; the alerts to queue, and the
+    vectors made (by item key: stored with the item, and the story stage compares them).
 
     Items are read once for all seeds; those sharing a word with some seed get a vector, in one
     batch (the semantic model's worker is the slowest part of a cold cycle)."""
@@ -183,12 +186,13 @@ def _score(new_items: list[FeedItem], feed: FeedConfig, deps: Deps, now: datetim
             sinks = sinks_for(alert, deps.settings.webhooks)
             if match.alert or sinks:  # a related development goes only to the sinks that take them
                 out.append((alert, wire.alert(alert), sinks))
-    return out
+    made = {ready.text.item.key: vector for ready, vector in zip(prepared, vectors) if vector is not None}
+    return out, made
 
 
 def story_rules(settings: Settings) -> cluster.Rules:
     s = settings.stories
-    return cluster.Rules(timedelta(seconds=s.window), s.similarity, s.update_delta, s.score_tolerance)
+    return cluster.Rules(timedelta(seconds=s.window), s.similarity)
 
 
 def _failed(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime, kind: str, message: str, wait: float | None) -> RunReport:

@@ -91,12 +91,19 @@ def _seed_states_and_feedback(conn: Connection) -> None:
     _create_missing(conn, "seed_states", "feedback")
 
 
+def _story_events_and_vectors(conn: Connection) -> None:
+    _add_missing_columns(conn, "story_items", "event_id", "marks", "why")
+    _create_missing(conn, "item_vectors")
+
+
+# Numbers need not be consecutive: a step is applied when its number is above the recorded one.
 MIGRATIONS = (
     Migration(1, "tables of the first release", _first_release),
     Migration(2, "feed health, sinks and stories (added during 0.1)", _health_sinks_stories),
     Migration(3, "unbounded text for URLs, names and seed ids", _unbounded_text),
     Migration(4, "delivery claims, so two senders never send one row at once", _delivery_claims),
     Migration(5, "sentence vectors cached by content", _vector_cache),
+    Migration(6, "story events: event, marks and evidence per story item; item vectors", _story_events_and_vectors),
     Migration(7, "seed profile digests and relevance feedback", _seed_states_and_feedback),
 )
 LATEST = MIGRATIONS[-1].version

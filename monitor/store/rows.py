@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -66,16 +66,21 @@ class StoryItem:
     reason: str
     alert_id: str | None
     update: bool
+    event_id: str | None = None  # None: placed before events (its story is one event)
+    marks: str | None = None  # the story stage's marks, packed as JSON text
+    why: str | None = None  # the decision's evidence, JSON text
 
 
 @dataclass(frozen=True)
 class StoryMember:
-    """A stored StoryItem with the item's own title, source and language."""
+    """A stored StoryItem with the item's own title, source and language, and its vector (the
+    bytes the story stage packed) when one of the asked model is stored."""
 
     placed: StoryItem
     title: str
     source: str
     lang: str | None
+    vector: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ class StoryItemRow:
     reason: str
     alert_id: str | None
     update: bool
+    event_id: str | None = None
+    why: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

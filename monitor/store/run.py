@@ -7,7 +7,7 @@ block ends, and nothing of it survives an exception or a crash before that.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -41,8 +41,13 @@ class FeedRun:
     def story_member_keys(self, seed_id: str, since: datetime) -> list[tuple[str, str]]:
         return stories.member_keys(self._conn, seed_id, since)
 
-    def story_members(self, seed_id: str, keys: Sequence[str]) -> list[StoryMember]:
-        return stories.members(self._conn, seed_id, keys)
+    def story_members(self, seed_id: str, keys: Sequence[str], model: str | None = None) -> list[StoryMember]:
+        """Stored members; with `model`, each with its vector when one that model made is stored."""
+        return stories.members(self._conn, seed_id, keys, model)
+
+    def save_vectors(self, model: str, vectors: Mapping[str, bytes]) -> None:
+        """Store items' vectors (item key -> the story stage's packed bytes), made by `model`."""
+        stories.save_vectors(self._db, self._conn, model, vectors)
 
     def place_story_item(self, placed: StoryItem, title: str, new_story: bool) -> None:
         stories.place(self._db, self._conn, placed, title, new_story)

@@ -1,6 +1,7 @@
 """The tables, as the newest migration leaves them (SQLAlchemy Core), and the time columns' encoding.
 
-Times are UNIX seconds (float), converted at this boundary. Text that has no natural bound
+Times are UNIX seconds (float), converted at this boundary. Opaque values the story stage
+makes (MinHash signatures, marks, vectors) are stored as it hands them over. Text that has no natural bound
 (URLs, titles, names, errors) is `Text`: PostgreSQL enforces VARCHAR lengths and a feed may
 well carry a 3,000-character link.
 """
@@ -129,6 +130,10 @@ story_items = Table(
     Column("reason", Text, nullable=False),
     Column("alert_id", String(64)),  # set when the item alerted (first item or update)
     Column("is_update", Boolean, nullable=False, default=False),
+    # the event within the story (NULL for items placed before events: their story is one event)
+    Column("event_id", String(64)),
+    Column("marks", Text),  # JSON [kind, surface, in headline] of the item's names, numbers, terms
+    Column("why", Text),  # JSON of the decision's evidence: the item matched, similarity, shared names, hours, probability, what is new
     Index("ix_story_items_story", "story_id"),
 )
 
@@ -159,6 +164,16 @@ feedback = Table(
     Column("item_key", String(64), nullable=False),
     Column("verdict", String(8), nullable=False),  # good | bad
     Column("at", Float, nullable=False),
+)
+
+# The semantic vector of an item (float16 bytes, as monitor.stories packs them), with the model
+# that made it: vectors of different models are not comparable.
+item_vectors = Table(
+    "item_vectors",
+    metadata,
+    Column("item_key", Text, primary_key=True),
+    Column("model", Text, nullable=False),
+    Column("vector", LargeBinary, nullable=False),
 )
 
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))

@@ -1,4 +1,5 @@
-"""Stories: each seed's stories and, per alerting item, where the pipeline placed it and why.
+"""Stories: each seed's stories and, per alerting item, where the pipeline placed it and why;
+and the items' semantic vectors, which story members are compared by.
 
 The store keeps what the story stage decided (monitor.stories); it never decides.
 """
@@ -6,15 +7,15 @@ The store keeps what the story stage decided (monitor.stories); it never decides
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from monitor.store.database import Database
 from monitor.store.rows import StoryItem, StoryItemRow, StoryMember, StoryRow
-from monitor.store.schema import dt, items, stories, story_items, ts
+from monitor.store.schema import dt, item_vectors, items, stories, story_items, ts
 
 IN_LIST = 500  # keys per IN (...) list
 
@@ -26,17 +27,29 @@ def member_keys(conn: Connection, seed_id: str, since: datetime) -> list[tuple[s
     return [(key, sid) for key, sid in conn.execute(stmt).all()]
 
 
-def members(conn: Connection, seed_id: str, keys: Sequence[str]) -> list[StoryMember]:
-    """The stored placements of these items of the seed, with the items' titles, sources and languages."""
+def members(conn: Connection, seed_id: str, keys: Sequence[str], model: str | None = None) -> list[StoryMember]:
+    """The stored placements of these items of the seed, with the items' titles, sources,
+    languages and, when `model` is given, their vectors made by that model."""
+    vector = item_vectors.c.vector if model is not None else None
     out = []
     for start in range(0, len(keys), IN_LIST):
-        rows = conn.execute(
-            select(story_items, items.c.title, items.c.source, items.c.lang)
-            .join(items, items.c.key == story_items.c.item_key)
-            .where(story_items.c.seed_id == seed_id, story_items.c.item_key.in_(list(keys[start : start + IN_LIST])))
-        ).mappings()
-        out += [StoryMember(_placed(r), r["title"], r["source"] or "", r["lang"]) for r in rows]
+        stmt = select(story_items, items.c.title, items.c.source, items.c.lang, *([vector] if vector is not None else [])).join(items, items.c.key == story_items.c.item_key)
+        if model is not None:
+            stmt = stmt.outerjoin(item_vectors, and_(item_vectors.c.item_key == story_items.c.item_key, item_vectors.c.model == model))
+        rows = conn.execute(stmt.where(story_items.c.seed_id == seed_id, story_items.c.item_key.in_(list(keys[start : start + IN_LIST])))).mappings()
+        out += [StoryMember(_placed(r), r["title"], r["source"] or "", r["lang"], r["vector"] if model is not None else None) for r in rows]
     return out
+
+
+def save_vectors(db: Database, conn: Connection, model: str, vectors: Mapping[str, bytes]) -> None:
+    """Store each item's vector, replacing one an older model made."""
+    if vectors:
+        conn.execute(db.statement("vector upsert", lambda: _upsert(db)), [{"item_key": key, "model": model, "vector": blob} for key, blob in vectors.items()])
+
+
+def _upsert(db: Database):
+    stmt = db.insert(item_vectors)
+    return stmt.on_conflict_do_update(index_elements=[item_vectors.c.item_key], set_={"model": stmt.excluded.model, "vector": stmt.excluded.vector})
 
 
 def place(db: Database, conn: Connection, placed: StoryItem, title: str, new_story: bool) -> None:
@@ -65,6 +78,9 @@ def place(db: Database, conn: Connection, placed: StoryItem, title: str, new_sto
             "reason": placed.reason,
             "alert_id": placed.alert_id,
             "is_update": placed.update,
+            "event_id": placed.event_id,
+            "marks": placed.marks,
+            "why": placed.why,
         },
     )
 
@@ -72,7 +88,7 @@ def place(db: Database, conn: Connection, placed: StoryItem, title: str, new_sto
 def _placed(r: dict) -> StoryItem:
     return StoryItem(
         r["seed_id"], r["item_key"], r["story_id"], dt(r["at"]), r["score"], tuple(json.loads(r["groups"])), tuple(json.loads(r["headline_groups"])),
-        r["minhash"], r["size"], r["reason"], r["alert_id"], bool(r["is_update"]),
+        r["minhash"], r["size"], r["reason"], r["alert_id"], bool(r["is_update"]), r["event_id"], r["marks"], r["why"],
     )
 
 
@@ -94,6 +110,9 @@ class StoriesStore(Database):
         by_story: dict[str, list[StoryItemRow]] = {}
         for r in rows:
             by_story.setdefault(r["story_id"], []).append(
-                StoryItemRow(r["item_key"], r["title"], r["url"], r["source"] or "", r["lang"], dt(r["at"]) or since, r["score"], tuple(json.loads(r["groups"])), r["reason"], r["alert_id"], bool(r["is_update"]))
+                StoryItemRow(
+                    r["item_key"], r["title"], r["url"], r["source"] or "", r["lang"], dt(r["at"]) or since, r["score"], tuple(json.loads(r["groups"])),
+                    r["reason"], r["alert_id"], bool(r["is_update"]), r["event_id"], json.loads(r["why"]) if r["why"] else {},
+                )
             )
         return [StoryRow(h["id"], h["seed_id"], h["title"], dt(h["created_at"]) or since, dt(h["last_at"]) or since, tuple(by_story.get(h["id"], ()))) for h in heads]

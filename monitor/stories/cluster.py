@@ -1,191 +1,46 @@
-"""Near-duplicate detection and story assignment (pure: values in, a decision out).
+"""Story assignment: which story and event an alerting item joins, whether it alerts, and why (pure).
 
-A story lasts one time window from its first item. An alerting item joins a story of the
-same seed when it is a near-duplicate of one of the story's items (MinHash over the
-normalised title and lead, and at least one distinctive title word in common), or when,
-in another language than the story's first item, it has that item's concept signature (and
-no other open story has it) and an agreeing score. Only a story's first item alerts, unless
-a later one has a new concept group in its headline or a score jump: that alerts again,
-marked as an update.
+A seed's stories are made of events (TDT's notion: one happening with its reporting, across
+outlets and languages). An entry is placed against the seed's open items, those within
+`stories.window` of it:
 
-MinHash is hand-written rather than taken from `datasketch`: a seed has at most a few
-hundred alerting items in a window, so a linear scan of stored signatures beats keeping
-an LSH index in step with the store; the 30 lines below also fix the signature's format,
-which the store keeps across upgrades.
+1. a near-copy (monitor.stories.nearcopy: MinHash) joins the event of the item it copies;
+2. else the decision model (monitor.stories.decision) gives each open event the probability that
+   the entry reports it; at or over `join` the entry joins the likeliest, without an alert;
+3. else the entry is a new event. When the likeliest event's probability is at least `related`
+   and the entry names one of that event's story's names or numbers, it is of that story: it
+   alerts as an update saying what is new when it names something the story had not (a name, a
+   number, a rare term), and joins the likeliest event without an alert when it names nothing
+   new. Otherwise it is the first item of a new story and alerts.
+
+Ties are broken by stable keys (an event's first item key), so the same stored state always gives
+the same decision, whatever order the store returned the members in.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import re
-import struct
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
+from datetime import timedelta
 
-from wordfreq import available_languages, zipf_frequency
+from monitor.stories import decision, nearcopy
+from monitor.stories.decision import Model
+from monitor.stories.entries import Entry, Member, Reader, pack_vector, unpack_vector
+from monitor.stories.evidence import key, surfaces
+from monitor.types import StoryDecision
 
-from monitor.relevance.langid import WORDLIST
-from monitor.types import Alert, StoryDecision
+__all__ = ["Entry", "Member", "Model", "Reader", "Rules", "assign", "event_id", "pack_vector", "story_id", "unpack_vector"]
 
-PERMUTATIONS = 128
-LEAD_WORDS = 60
-# Words this frequent ("the", "dan", "w") say nothing about which story an item tells.
-COMMON_ZIPF = 5.5
-# A short item (a feed that truncates its summary) whose words nearly all appear in a
-# longer copy is the same article even though their Jaccard similarity is low.
-CONTAINMENT = 0.8
-MIN_CONTAINED = 6
-# Fewer groups than this (say "nato" alone) are shared by too many unrelated stories.
-MIN_SIGNATURE = 3
-
-_PRIME = (1 << 61) - 1
-_MASK = (1 << 32) - 1
-
-
-def _constant(label: str) -> int:
-    return int.from_bytes(hashlib.blake2b(label.encode(), digest_size=8).digest(), "little") % (_PRIME - 1) + 1
-
-
-# Fixed for ever (derived from hashes, not from `random`, whose algorithms may change between
-# Python versions): stored signatures are only comparable under the same permutations.
-_PERMS = tuple((_constant(f"seedwatch-minhash-a{i}"), _constant(f"seedwatch-minhash-b{i}")) for i in range(PERMUTATIONS))
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Outlets append their name to wire headlines: "... to Ukraine - Reuters", "... | CNN Indonesia".
-_OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s*){1,4}$")
-# wordfreq needs MeCab or jieba to look up Japanese, Korean and Chinese words; rather than
-# depend on them, those languages keep all their words.
-_CJK = frozenset({"ja", "ko", "zh"})
-# Scripts written without spaces between words (Han, kana).
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_LANGS = frozenset(available_languages(WORDLIST)) - _CJK
+SHOWN_MARKS = 6  # shared or new marks named in a reason
 
 
 @dataclass(frozen=True)
 class Rules:
-    """Tunable thresholds, from the `[stories]` config section."""
+    """Tunable settings, from the `[stories]` config section."""
 
     window: timedelta = timedelta(hours=72)
-    similarity: float = 0.25
-    update_delta: float = 0.15
-    score_tolerance: float = 0.15
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One alerting item of one seed, reduced to what clustering needs."""
-
-    key: str
-    seed_id: str
-    title: str
-    source: str
-    lang: str | None
-    at: datetime
-    score: float
-    groups: frozenset[str]
-    minhash: tuple[int, ...]
-    size: int
-    headline: frozenset[str] = frozenset()  # the groups matched in the title
-
-
-@dataclass(frozen=True)
-class Member:
-    """An entry already placed in a story."""
-
-    entry: Entry
-    story_id: str
-
-
-def words(title: str, lead: str, lang: str | None) -> frozenset[str]:
-    """The distinctive words of a normalised title and the lead's first LEAD_WORDS words."""
-    text = unicodedata.normalize("NFKC", _OUTLET_SUFFIX.sub("", title) + " " + " ".join(lead.split()[:LEAD_WORDS])).casefold()
-    out = set()
-    for w in _WORD.findall(text):
-        if _UNSPACED.fullmatch(w) and len(w) > 2:
-            out.update(w[i : i + 2] for i in range(len(w) - 1))  # Chinese and Japanese: character bigrams
-        elif len(w) > 1 and not _common(w, lang):
-            out.add(w)
-    return frozenset(out)
-
-
-@lru_cache(maxsize=4096)
-def _title_words(title: str, lang: str | None) -> frozenset[str]:
-    """`words` of a title alone; cached, as each new entry is compared with every open story's items."""
-    return words(title, "", lang)
-
-
-@lru_cache(maxsize=65536)
-def _common(word: str, lang: str | None) -> bool:
-    if lang in _CJK:
-        return False
-    return zipf_frequency(word, lang if lang in _LANGS else "en", wordlist=WORDLIST) >= COMMON_ZIPF
-
-
-def minhash(tokens: frozenset[str]) -> tuple[int, ...]:
-    """PERMUTATIONS minimum hashes of the token set (universal hashing mod a Mersenne prime)."""
-    if not tokens:
-        return (_MASK,) * PERMUTATIONS
-    hashes = [int.from_bytes(hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little") for t in tokens]
-    return tuple(min(((a * h + b) % _PRIME) & _MASK for h in hashes) for a, b in _PERMS)
-
-
-def similarity(a: Entry, b: Entry) -> float:
-    """Estimated Jaccard similarity of two entries' word sets."""
-    if not a.size or not b.size:
-        return 0.0
-    return sum(x == y for x, y in zip(a.minhash, b.minhash)) / PERMUTATIONS
-
-
-def containment(a: Entry, b: Entry, jaccard: float) -> float:
-    """Share of the smaller word set found in the larger, derived from the Jaccard estimate."""
-    small = min(a.size, b.size)
-    if small < MIN_CONTAINED:
-        return 0.0
-    return min(1.0, jaccard * (a.size + b.size) / ((1 + jaccard) * small))
-
-
-def make_entry(
-    key: str,
-    seed_id: str,
-    title: str,
-    lead: str,
-    source: str,
-    lang: str | None,
-    at: datetime,
-    score: float,
-    groups: frozenset[str],
-    terms: Sequence[str] = (),
-    headline: frozenset[str] = frozenset(),
-) -> Entry:
-    """An entry whose MinHash leaves out the seed terms the item matched: every alert of a seed
-    shares those, so only the rest tells one story from another."""
-    tokens = words(title, lead, lang) - words(" ".join(terms), "", lang)
-    return Entry(key, seed_id, title, source, lang, at, score, groups, minhash(tokens), len(tokens), headline)
-
-
-def entry_for(alert: Alert, polled: datetime) -> Entry:
-    """The entry of an alerting item, at its publication time (or when polled, if later or unknown)."""
-    item = alert.item
-    at = item.published if item.published and item.published <= polled else polled
-    # the concept signature is the catalogue's groups: names in every language, comparable across copies
-    catalogue = [m for m in alert.matched if m.kind == "catalogue"]
-    groups = frozenset(m.group for m in catalogue)
-    headline = frozenset(m.group for m in catalogue if m.where == "title")
-    terms = [m.term for m in alert.matched]
-    return make_entry(item.key, alert.seed_id, item.title, item.summary, item.source, item.lang, at, alert.score, groups, terms, headline)
-
-
-def pack(signature: Sequence[int]) -> str:
-    """A signature as compact text for the store."""
-    return base64.b64encode(struct.pack(f"<{len(signature)}I", *signature)).decode("ascii")
-
-
-def unpack(text: str) -> tuple[int, ...]:
-    raw = base64.b64decode(text)
-    return struct.unpack(f"<{len(raw) // 4}I", raw)
+    similarity: float = 0.5
 
 
 def story_id(seed_id: str, first_key: str) -> str:
@@ -193,69 +48,142 @@ def story_id(seed_id: str, first_key: str) -> str:
     return "sty_" + hashlib.sha1(f"{seed_id}|{first_key}".encode()).hexdigest()[:16]
 
 
+def event_id(seed_id: str, first_key: str) -> str:
+    """Stable id: an event is named after its seed and first item."""
+    return "evt_" + hashlib.sha1(f"{seed_id}|{first_key}".encode()).hexdigest()[:16]
+
+
 def _describe(e: Entry) -> str:
     return f"“{e.title}” ({e.source or 'unknown source'})"
 
 
-def duplicate_reason(entry: Entry, member: Entry, rules: Rules) -> tuple[float, str] | None:
-    """(strength, explanation) when `entry` is a near-duplicate of `member`, else None."""
-    # Some outlets reuse one photo caption as the summary of unrelated articles: a
-    # duplicate must also share a distinctive title word.
-    if not _title_words(entry.title, entry.lang) & _title_words(member.title, member.lang):
+def _hours(a: Entry, b: Entry) -> float:
+    return abs((a.at - b.at).total_seconds()) / 3600
+
+
+def near_copy(entry: Entry, member: Entry, rules: Rules, words: nearcopy.Words) -> tuple[float, str, dict] | None:
+    """(strength, explanation, evidence) when `entry` is a near-copy of `member`, else None."""
+    # Some outlets reuse one photo caption as the summary of unrelated articles: a copy must
+    # also share a distinctive title word.
+    if not words.title(entry.title, entry.lang) & words.title(member.title, member.lang):
         return None
-    sim = similarity(entry, member)
-    if sim >= rules.similarity:
-        return 1.0 + sim, f"near-duplicate of {_describe(member)}: similarity {sim:.2f}"
-    contained = containment(entry, member, sim)
-    if contained >= CONTAINMENT:
-        return 1.0 + contained * sim, f"near-duplicate of {_describe(member)}: {contained:.0%} of the shorter text's words shared"
+    sim = nearcopy.jaccard(entry.minhash, member.minhash, entry.size, member.size)
+    evidence = {"with": member.key, "copy": round(sim, 2), "hours": round(_hours(entry, member), 1)}
+    # One outlet's reports on one subject share its house words (its name, the places it
+    # covers): only a republished article is a copy of the outlet's own earlier item.
+    bar = max(rules.similarity, nearcopy.SAME_OUTLET) if entry.source and entry.source == member.source else rules.similarity
+    if sim >= bar:
+        return 1.0 + sim, f"near-duplicate of {_describe(member)}: similarity {sim:.2f}", evidence
+    contained = nearcopy.containment(entry.size, member.size, sim)
+    if contained >= nearcopy.CONTAINMENT:
+        return 1.0 + contained * sim, f"near-duplicate of {_describe(member)}: {contained:.0%} of the shorter text's words shared", {**evidence, "contained": round(contained, 2)}
     return None
 
 
-def signature_reason(entry: Entry, first: Entry, rules: Rules) -> tuple[float, str] | None:
-    """(strength, explanation) when `entry` tells the story of `first` in another language, else None."""
-    gap = abs(entry.score - first.score)
-    if (
-        entry.lang and first.lang and entry.lang != first.lang
-        and entry.groups == first.groups and len(entry.groups) >= MIN_SIGNATURE
-        and gap <= rules.score_tolerance
-    ):
-        groups = ", ".join(sorted(entry.groups))
-        return 1.0 - gap, f"same concept signature [{groups}] as {_describe(first)} in {first.lang}, scores {entry.score:.2f}/{first.score:.2f}"
-    return None
+def assign(entry: Entry, members: Sequence[Member], rules: Rules, model: Model, words: nearcopy.Words) -> StoryDecision:
+    """Place `entry` among the members of the seed's active stories; decide whether it alerts.
+
+    `members` are every item of the seed's stories that began within the window (stories' sizes,
+    sources and what they already named count them all); only those within the window of the
+    entry are candidates.
+    """
+    known = sorted((m for m in members if m.entry.seed_id == entry.seed_id and m.entry.key != entry.key), key=lambda m: (m.entry.at, m.entry.key))
+    mine = [m for m in known if abs(entry.at - m.entry.at) <= rules.window]
+    if not mine:
+        return _new_story(entry, "first item of the story")
+    copies = [(found, m) for m in mine if (found := near_copy(entry, m.entry, rules, words))]
+    if copies:
+        (_, reason, evidence), match = max(copies, key=lambda c: (c[0][0], -mine.index(c[1])))
+        return _joined(entry, known, match.story_id, match.event_id, reason, evidence)
+
+    events: dict[str, list[Member]] = {}
+    for m in mine:
+        events.setdefault(m.event_id, []).append(m)
+    ctx = model.context(entry, [m.entry for m in mine])
+    scored = []
+    for eid, items in events.items():
+        values = decision.features(entry, [m.entry for m in items], ctx)
+        scored.append((model.probability(values), items[0].entry.key, eid, values, items))
+    p, _, eid, values, items = max(scored, key=lambda s: (s[0], s[1]))  # ties: the event with the larger first key
+    closest = max((m.entry for m in items), key=lambda e: (_closeness(entry, e), e.key))
+    evidence = _evidence(entry, items, values, p, closest, ctx)
+    if p >= model.join:
+        return _joined(entry, known, items[0].story_id, eid, f"same event as {_describe(closest)}: {_because(evidence)}", evidence)
+    story = [m.entry for m in known if m.story_id == items[0].story_id]
+    unseen = entry.marks.keys - frozenset().union(*(e.marks.keys for e in story))
+    # What is new must make the headline, or be a full name in the lead (a new actor: "Elisa
+    # Kambu"); the lead's other new words (a byline, a place, a term) are detail. Words are new
+    # only against items in their own language (a translation writes every word, and many a name,
+    # its own way: Kim Dzong Un); numbers are new in any.
+    languages = {e.lang for e in story}
+    news = [m for m in entry.marks.marks if (m.headline or (m.kind == "name" and " " in m.surface)) and (m.kind == "number" or entry.lang in languages)]
+    new = surfaces(news, unseen)
+    if p >= model.related and _names_a_story_name(entry, story):
+        if not new:  # an update must bring something: a headline with one more word is not news
+            return _joined(entry, known, items[0].story_id, eid, f"nothing new for its story, closest {_describe(closest)}: {_because(evidence)}", evidence)
+        shown = ", ".join(new[:SHOWN_MARKS])
+        reason = f"update: new development ({shown}) in the story of {_describe(closest)}: {_because(evidence)}"
+        detail = [m for m in surfaces(entry.marks.marks, unseen) if m not in new]
+        return _update(entry, known, items[0].story_id, reason, {**evidence, "new": new, "new_detail": detail[:SHOWN_MARKS]}, tuple(new))
+    return _new_story(entry, f"first item of the story (closest: {_describe(closest)}, {_because(evidence)})", evidence)
 
 
-def assign(entry: Entry, members: Sequence[Member], rules: Rules) -> StoryDecision:
-    """Place `entry` among the seed's recent story members; decide whether it alerts."""
-    mine = [m for m in members if m.entry.seed_id == entry.seed_id and m.entry.key != entry.key]
-    firsts: dict[str, Entry] = {}
-    for m in sorted(mine, key=lambda m: (m.entry.at, m.entry.key)):
-        firsts.setdefault(m.story_id, m.entry)
-    open_stories = {sid for sid, first in firsts.items() if abs(entry.at - first.at) <= rules.window}
-    # A signature explains a join only when it is distinctive: shared by one open story, not several.
-    distinctive = len({m.story_id for m in mine if m.story_id in open_stories and m.entry.groups == entry.groups}) == 1
-    best: tuple[float, str, Member] | None = None
-    for member in mine:
-        if member.story_id not in open_stories:
-            continue
-        reasons = [duplicate_reason(entry, member.entry, rules)]
-        if distinctive and member.entry is firsts[member.story_id]:
-            reasons.append(signature_reason(entry, member.entry, rules))
-        for found in filter(None, reasons):
-            if best is None or found[0] > best[0]:
-                best = (found[0], found[1], member)
-    if best is None:
-        return StoryDecision(story_id(entry.seed_id, entry.key), True, True, False, "first item of the story", 1, (entry.source,))
-    _, reason, match = best
-    story = [m.entry for m in mine if m.story_id == match.story_id]
-    sources = tuple(dict.fromkeys([*(e.source for e in sorted(story, key=lambda e: e.at)), entry.source]))
-    # Material news makes the headline: a group the story never matched, now in a title. A
-    # group first met in a later copy's body is usually background (Europe, cooperation...).
-    known = frozenset().union(*(e.groups for e in story))
-    new_groups = sorted(entry.headline - known)
-    top = max(e.score for e in story)
-    if new_groups:
-        return StoryDecision(match.story_id, False, True, True, f"update: headline newly matches {', '.join(new_groups)}; {reason}", len(story) + 1, sources)
-    if entry.score - top > rules.update_delta:
-        return StoryDecision(match.story_id, False, True, True, f"update: score rose {top:.2f} -> {entry.score:.2f}; {reason}", len(story) + 1, sources)
-    return StoryDecision(match.story_id, False, False, False, reason, len(story) + 1, sources)
+def _names_a_story_name(entry: Entry, story: list[Entry]) -> bool:
+    """Whether the entry names, in full, one of the story's people, organisations or numbers, or
+    two of its places: what makes an event of that story and not of another of the seed's, however
+    close in time (one country alone says little: every story of a seed on Korea names Korea)."""
+    known = frozenset().union(*(e.marks.keys for e in story))
+    shared = [m for m in entry.marks.marks if m.kind != "term" and m.keys <= known]
+    return len(shared) >= 2 or any(not any(k.startswith("@") for k in m.keys) for m in shared)
+
+
+def _closeness(entry: Entry, other: Entry) -> float:
+    if entry.vector is not None and other.vector is not None:
+        return float(entry.vector @ other.vector)
+    return nearcopy.jaccard(entry.minhash, other.minhash, entry.size, other.size)
+
+
+def _evidence(entry: Entry, items: list[Member], values: dict[str, float], p: float, closest: Entry, ctx: decision.Context) -> dict:
+    event_keys = frozenset().union(*(m.entry.marks.keys for m in items))
+    shared = sorted(
+        surfaces(entry.marks.marks, event_keys),
+        key=lambda s: -max((ctx.weight(k) for k in key(s)), default=0.0),
+    )
+    out = {"with": closest.key, "probability": round(p, 3), "shared": shared[:SHOWN_MARKS], "hours": round(min(_hours(entry, m.entry) for m in items), 1)}
+    if "similarity" in values:
+        out["similarity"] = round(float(entry.vector @ closest.vector), 3) if entry.vector is not None and closest.vector is not None else None
+    return out
+
+
+def _because(evidence: dict) -> str:
+    parts = [f"p {evidence['probability']:.2f}"]
+    if evidence.get("similarity") is not None:
+        parts.append(f"similarity {evidence['similarity']:.2f}")
+    if evidence.get("shared"):
+        parts.append("shared " + ", ".join(evidence["shared"]))
+    parts.append(f"{evidence['hours']:g} h apart")
+    return "; ".join(parts)
+
+
+def _sources(entry: Entry, story: list[Entry]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*(e.source for e in story), entry.source]))
+
+
+def _events(story: list[Member]) -> int:
+    return len({m.event_id for m in story})
+
+
+def _new_story(entry: Entry, reason: str, evidence: dict | None = None) -> StoryDecision:
+    eid = event_id(entry.seed_id, entry.key)
+    return StoryDecision(story_id(entry.seed_id, entry.key), True, True, False, reason, 1, (entry.source,), eid, True, (), evidence or {}, 1)
+
+
+def _joined(entry: Entry, known: list[Member], sid: str, eid: str, reason: str, evidence: dict) -> StoryDecision:
+    story = [m for m in known if m.story_id == sid]
+    return StoryDecision(sid, False, False, False, reason, len(story) + 1, _sources(entry, [m.entry for m in story]), eid, False, (), evidence, _events(story))
+
+
+def _update(entry: Entry, known: list[Member], sid: str, reason: str, evidence: dict, new: tuple[str, ...]) -> StoryDecision:
+    story = [m for m in known if m.story_id == sid]
+    eid = event_id(entry.seed_id, entry.key)
+    return StoryDecision(sid, False, True, True, reason, len(story) + 1, _sources(entry, [m.entry for m in story]), eid, True, new, evidence, _events(story) + 1)

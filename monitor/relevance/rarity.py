@@ -9,6 +9,7 @@ morphemes, so an inflected word is looked up by its stem, and a predicate is com
 from __future__ import annotations
 
 import math
+import re
 import threading
 
 import wordfreq
@@ -18,20 +19,23 @@ HANGUL_PARTICLES = tuple(sorted(
     "은 는 이 가 을 를 의 에 에서 에게 께 로 으로 와 과 도 만 까지 부터 보다 처럼 에는 에서는 으로는 로는 과의 와의 이나 나 께서 한테 들 들이 들은 들의 측 측은 측이 서 이다".split(),
     key=len, reverse=True,
 ))
+_PARTICLES = frozenset(HANGUL_PARTICLES)
+_PARTICLE_SIZES = tuple(sorted({len(p) for p in HANGUL_PARTICLES}, reverse=True))
+_HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 # Korean predicates (verbs, adjectives) end in these; a word ending so is not a name
 HANGUL_PREDICATE = ("습니다", "니다", "했다", "한다", "된다", "였다", "이다", "었다", "겠다", "있다", "없다", "했던", "하던", "하는", "되는", "있는", "없는", "하고", "해서", "하여", "하며", "라는", "다", "요", "며")
 COMMON = 5.0  # the Zipf given to a predicate
 
 
 def is_hangul(word: str) -> bool:
-    return bool(word) and all("\uac00" <= ch <= "\ud7a3" for ch in word)
+    return bool(word) and _HANGUL.fullmatch(word) is not None
 
 
 def hangul_stem(word: str) -> str:
     """A Korean noun without the particle it carries (쿠팡에서 -> 쿠팡); at least two syllables kept."""
-    for particle in HANGUL_PARTICLES:
-        if word.endswith(particle) and len(word) - len(particle) >= 2:
-            return word[: -len(particle)]
+    for size in _PARTICLE_SIZES:  # longest particle first: "에서" before "서"
+        if len(word) - size >= 2 and word[-size:] in _PARTICLES:
+            return word[:-size]
     return word
 
 

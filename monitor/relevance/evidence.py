@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from monitor.relevance.rarity import is_hangul
 from monitor.relevance.textmatch import Hit, tokenize
 from monitor.relevance.units import normal
 from monitor.types import FeedItem, SeedUnit
@@ -30,20 +29,22 @@ class Place:
 
     words: frozenset[str]
     pairs: frozenset[str]
-    by_initial: dict[str, tuple[str, ...]]
+    by_start: dict[str, tuple[str, ...]]  # first two letters -> words (an inflection shares them)
     groups: dict[str, str]  # catalogue group -> surface form seen
 
     @classmethod
     def of(cls, text: str, hits: Iterable[Hit]) -> "Place":
-        words = [normal(t) for t in tokenize(text)[0]]
-        initial: dict[str, list[str]] = {}
-        for w in set(words):
-            initial.setdefault(w[:1], []).append(w)
+        tokens = tokenize(text)[0]
+        normals = {t: normal(t) for t in set(tokens)}  # a body repeats its words: normalise each once
+        words = [normals[t] for t in tokens]
+        by_start: dict[str, list[str]] = {}
+        for w in set(normals.values()):
+            by_start.setdefault(w[:2], []).append(w)
         groups: dict[str, str] = {}
         for hit in hits:
             for g in hit.groups:
                 groups.setdefault(g, hit.surface)
-        return cls(frozenset(words), frozenset(f"{a} {b}" for a, b in zip(words, words[1:])), {k: tuple(v) for k, v in initial.items()}, groups)
+        return cls(frozenset(words), frozenset(f"{a} {b}" for a, b in zip(words, words[1:])), {k: tuple(sorted(v)) for k, v in by_start.items()}, groups)
 
     def has(self, unit: SeedUnit) -> str | None:
         """The surface form by which this place shows the unit, or None."""
@@ -54,7 +55,10 @@ class Place:
             return unit.surface if key in self.pairs else None
         if key in self.words:
             return unit.surface
-        return next((w for w in self.by_initial.get(key[:1], ()) if inflected(key, w)), None)
+        for word in self.by_start.get(key[:2], ()):  # a one-letter key has no inflections: none found
+            if inflected(key, word):
+                return word
+        return None
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ class ItemText:
 
 def inflected(key: str, word: str) -> bool:
     """Whether an item word is a seed unit's word inflected (or the unit an inflected form of it)."""
-    if is_hangul(key):  # Korean particles and compounds follow the noun
+    if "\uac00" <= key[:1] <= "\ud7a3":  # Hangul: Korean particles and compounds follow the noun
         return len(key) >= 2 and word.startswith(key) and len(word) - len(key) <= HANGUL_EXTRA
     if word.startswith(key):
         return len(key) >= MIN_STEM and len(word) - len(key) <= LATIN_EXTRA

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 _TOKEN = re.compile(r"[\uac00-\ud7a3]+|[\u3400-\u9fff\uf900-\ufaff]+|[^\W_\uac00-\ud7a3\u3400-\u9fff\uf900-\ufaff]+")
@@ -132,14 +133,16 @@ class Matcher:
             i += best_len
         return tuple(hits)
 
-    def _starting_with(self, token: str, lower: str) -> list[_Entry]:
+    def _starting_with(self, token: str, lower: str) -> Sequence[_Entry]:
         """Entries whose first slot may match this token."""
-        candidates = list(self._by_form.get(lower, ()))
+        candidates = self._by_form.get(lower, ())
         if token != lower and token in self._by_case:
-            candidates += self._by_case[token]
+            candidates = [*candidates, *self._by_case[token]]
         for size in self._prefix_lengths:
             if size > len(lower):
                 break
-            candidates += self._by_prefix.get(lower[:size], ())
+            more = self._by_prefix.get(lower[:size])
+            if more:
+                candidates = [*candidates, *more]
         return candidates
 

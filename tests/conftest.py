@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from monitor.relevance.engine import Relevance
+from tests.pg import PgServer, connect_or_skip
 from tests.servers import FeedServer, WebhookReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,28 @@ STOP_PROMISE = 10.0
 def engine() -> Relevance:
     """The relevance engine without the semantic model (catalogue and lexical signals), built once."""
     return Relevance()
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PgServer]:
+    """The PostgreSQL test server (SEEDWATCH_TEST_PG); skips the test where there is none."""
+    server = connect_or_skip()
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture
+def pg_url(pg: PgServer) -> str:
+    """A fresh, empty PostgreSQL database for this test."""
+    return pg.database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh state store URL, once on SQLite and once on PostgreSQL: the store's contract holds on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    return request.getfixturevalue("pg").database()
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
-"""The same outbox claims and store-fault handling on a real PostgreSQL server (a private cluster in tmp).
+"""Outbox claims, store faults and read-only sessions on a real PostgreSQL server.
 
-Skipped where there is no PostgreSQL (initdb, pg_ctl) or no `postgres` user to run it as.
+Most tests use the shared test server (SEEDWATCH_TEST_PG, a fresh database each); the one that
+stops the server under a running feed starts a private cluster in tmp instead, and is skipped
+where there is no initdb/pg_ctl or no `postgres` user to run it as.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import psycopg
 import pytest
 import sqlalchemy.exc
 
@@ -56,6 +57,8 @@ class Cluster:
 
     def database(self) -> str:
         """A fresh database; its SQLAlchemy URL."""
+        import psycopg
+
         name = f"sw_{next(_names)}"
         with psycopg.connect(host=str(self.root), user="postgres", dbname="postgres", autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {name}")
@@ -82,8 +85,8 @@ def cluster() -> Iterator[Cluster]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_concurrent_claims_on_postgres_are_disjoint(cluster: Cluster) -> None:
-    url = cluster.database()
+def test_concurrent_claims_on_postgres_are_disjoint(pg_url: str) -> None:
+    url = pg_url
     now = datetime.now(timezone.utc)
     writer = Store(url)
     for n in range(40):
@@ -106,9 +109,9 @@ def test_concurrent_claims_on_postgres_are_disjoint(cluster: Cluster) -> None:
         st.close()
 
 
-def test_two_deliverers_on_postgres_send_each_row_once(cluster: Cluster, receiver: WebhookReceiver) -> None:
+def test_two_deliverers_on_postgres_send_each_row_once(pg_url: str, receiver: WebhookReceiver) -> None:
     receiver.delay = 0.05
-    url = cluster.database()
+    url = pg_url
     now = datetime.now(timezone.utc).replace(microsecond=0)
     st = Store(url)
     ids = [queue(st, alert(n, now), ["h"]) for n in range(20)]
@@ -146,8 +149,8 @@ def test_a_server_that_goes_away_costs_runs_not_the_feed(cluster: Cluster, tmp_p
         kit.close()
 
 
-def test_reading_commands_open_postgres_read_only(cluster: Cluster) -> None:
-    url = cluster.database()
+def test_reading_commands_open_postgres_read_only(pg_url: str) -> None:
+    url = pg_url
     with pytest.raises(StoreError, match="holds no seedwatch state yet"):
         Store(url, readonly=True)
     Store(url).close()  # the first run creates the schema

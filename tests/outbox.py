@@ -1,4 +1,5 @@
-"""Helpers for delivery tests: real alerts queued in a real SQLite outbox, a Deliverer with an injected clock."""
+"""Helpers for delivery tests: real alerts queued in a real outbox (SQLite, or any store URL such as
+the `state_url` fixture's), a Deliverer with an injected clock."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ FEED = "http://feeds.example.org/antara"
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
-def store(tmp: Path) -> Store:
-    return Store(f"sqlite:///{tmp / 'state.db'}")
+def store(where: Path | str) -> Store:
+    """A fresh store: a folder means a SQLite file in it; a string is a store URL (`state_url`:
+    SQLite or PostgreSQL), for the tests of the store's contract that hold on both."""
+    return Store(f"sqlite:///{where / 'state.db'}" if isinstance(where, Path) else where)
 
 
 def hook(name: str, url: str, **kw: Any) -> WebhookConfig:

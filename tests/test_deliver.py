@@ -25,9 +25,9 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def test_signed_json_verifies_with_standardwebhooks(tmp_path: Path, receiver: WebhookReceiver) -> None:
+def test_signed_json_verifies_with_standardwebhooks(state_url: str, receiver: WebhookReceiver) -> None:
     now = utcnow()  # the receiver checks the signed timestamp against its own clock
-    st = store(tmp_path)
+    st = store(state_url)
     a = alert(1, now)
     queue(st, a, ["h"])
     report = deliverer(st, hook("h", receiver.url("/h"), secret=SECRET)).run_once(now)
@@ -41,9 +41,9 @@ def test_signed_json_verifies_with_standardwebhooks(tmp_path: Path, receiver: We
         Webhook(SECRET).verify(post.body.replace(b"Korsel", b"Korut"), post.headers)
 
 
-def test_500_500_200_three_attempts_same_id_one_delivery(tmp_path: Path, receiver: WebhookReceiver) -> None:
+def test_500_500_200_three_attempts_same_id_one_delivery(state_url: str, receiver: WebhookReceiver) -> None:
     t0 = utcnow()
-    st = store(tmp_path)
+    st = store(state_url)
     a = alert(1, t0)
     queue(st, a, ["h"])
     d = deliverer(st, hook("h", receiver.answer("/h", 500, 500, 200)))
@@ -61,9 +61,9 @@ def test_500_500_200_three_attempts_same_id_one_delivery(tmp_path: Path, receive
     assert statuses(st)[(a.id, "h")] == "sent"
 
 
-def test_retry_after_is_honoured(tmp_path: Path, receiver: WebhookReceiver) -> None:
+def test_retry_after_is_honoured(state_url: str, receiver: WebhookReceiver) -> None:
     t0 = utcnow()
-    st = store(tmp_path)
+    st = store(state_url)
     queue(st, alert(1, t0), ["h"])
     d = deliverer(st, hook("h", receiver.answer("/h", (429, {"Retry-After": "120"}), 200)))
     d.run_once(t0)
@@ -72,9 +72,9 @@ def test_retry_after_is_honoured(tmp_path: Path, receiver: WebhookReceiver) -> N
     assert d.run_once(t0 + timedelta(seconds=121)).sent == 1
 
 
-def test_redirect_is_a_failure_and_not_followed(tmp_path: Path, receiver: WebhookReceiver) -> None:
+def test_redirect_is_a_failure_and_not_followed(state_url: str, receiver: WebhookReceiver) -> None:
     t0 = utcnow()
-    st = store(tmp_path)
+    st = store(state_url)
     a = alert(1, t0)
     queue(st, a, ["h"])
     d = deliverer(st, hook("h", receiver.answer("/old", (301, {"Location": receiver.url("/new")}))))
@@ -85,9 +85,9 @@ def test_redirect_is_a_failure_and_not_followed(tmp_path: Path, receiver: Webhoo
     assert row.status == "pending" and "HTTP 301" in (row.last_error or "") and "not followed" in (row.last_error or "")
 
 
-def test_410_disables_the_sink_loudly_and_persistently(tmp_path: Path, receiver: WebhookReceiver, caplog: pytest.LogCaptureFixture) -> None:
+def test_410_disables_the_sink_loudly_and_persistently(state_url: str, receiver: WebhookReceiver, caplog: pytest.LogCaptureFixture) -> None:
     t0 = utcnow()
-    st = store(tmp_path)
+    st = store(state_url)
     first, second = alert(1, t0), alert(2, t0)
     queue(st, first, ["h"])
     queue(st, second, ["h"])
@@ -111,17 +111,17 @@ def test_410_disables_the_sink_loudly_and_persistently(tmp_path: Path, receiver:
     assert ids.count(first.id) == 2 and ids.count(second.id) == 1
 
 
-def test_a_new_url_clears_the_410_mark(tmp_path: Path, receiver: WebhookReceiver) -> None:
+def test_a_new_url_clears_the_410_mark(state_url: str, receiver: WebhookReceiver) -> None:
     t0 = utcnow()
-    st = store(tmp_path)
+    st = store(state_url)
     queue(st, alert(1, t0), ["h"])
     deliverer(st, hook("h", receiver.answer("/gone", 410))).run_once(t0)
     assert deliverer(st, hook("h", receiver.url("/moved"))).run_once(t0).sent == 1
 
 
-def test_dead_letter_after_the_last_attempt_then_manual_retry(tmp_path: Path, receiver: WebhookReceiver) -> None:
+def test_dead_letter_after_the_last_attempt_then_manual_retry(state_url: str, receiver: WebhookReceiver) -> None:
     t0 = utcnow()
-    st = store(tmp_path)
+    st = store(state_url)
     a = alert(1, t0)
     queue(st, a, ["h"])
     d = deliverer(st, hook("h", receiver.answer("/h", *[500] * 20)))
@@ -149,9 +149,9 @@ def test_retry_schedule_spans_about_three_days_with_jitter() -> None:
     assert (next_attempt(1, now, rng, after=10 * 86400) - now).total_seconds() == 86400  # type: ignore[operator]
 
 
-def test_one_failure_per_sink_per_tick(tmp_path: Path, receiver: WebhookReceiver) -> None:
+def test_one_failure_per_sink_per_tick(state_url: str, receiver: WebhookReceiver) -> None:
     t0 = utcnow()
-    st = store(tmp_path)
+    st = store(state_url)
     for n in range(5):
         queue(st, alert(n, t0), ["down", "up"])
     d = Deliverer(st, (hook("down", receiver.answer("/down", *[500] * 10)), hook("up", receiver.url("/up"))))

@@ -24,8 +24,8 @@ def bodies(receiver: WebhookReceiver, path: str) -> list[dict]:
     return receiver.json_bodies(path)
 
 
-def test_budget_overflow_folds_into_the_next_digest(tmp_path: Path, receiver: WebhookReceiver) -> None:
-    st = store(tmp_path)
+def test_budget_overflow_folds_into_the_next_digest(state_url: str, receiver: WebhookReceiver) -> None:
+    st = store(state_url)
     alerts = [alert(n, T0 + timedelta(seconds=n)) for n in range(5)]
     for a in alerts:
         queue(st, a, ["h"])
@@ -50,8 +50,8 @@ def test_budget_overflow_folds_into_the_next_digest(tmp_path: Path, receiver: We
     assert len(receiver.posts("/h")) == 3  # nothing is sent twice
 
 
-def test_quiet_hours_hold_alerts_then_send_one_digest(tmp_path: Path, receiver: WebhookReceiver) -> None:
-    st = store(tmp_path)
+def test_quiet_hours_hold_alerts_then_send_one_digest(state_url: str, receiver: WebhookReceiver) -> None:
+    st = store(state_url)
     night = datetime(2026, 1, 30, 16, 0, tzinfo=timezone.utc)  # 23:00 in Jakarta (UTC+7)
     d = deliverer(st, hook("h", receiver.url("/h"), quiet_hours="22:00-07:00", timezone="Asia/Jakarta"))
     held = [alert(n, night + timedelta(seconds=n)) for n in range(2)]
@@ -70,8 +70,8 @@ def test_quiet_hours_hold_alerts_then_send_one_digest(tmp_path: Path, receiver: 
     assert sent[1]["reasons"] == ["quiet hours"]
 
 
-def test_cron_digest_lists_matches_since_the_last_digest(tmp_path: Path, receiver: WebhookReceiver) -> None:
-    st = store(tmp_path)
+def test_cron_digest_lists_matches_since_the_last_digest(state_url: str, receiver: WebhookReceiver) -> None:
+    st = store(state_url)
     start = datetime(2026, 1, 30, 6, 0, tzinfo=timezone.utc)  # 07:00 in Berlin
     d = deliverer(st, hook("h", receiver.url("/h"), digest="0 8 * * *", timezone="Europe/Berlin"))
     d.run_once(start)  # first sight of the sink: its digest clock starts now
@@ -103,8 +103,8 @@ def test_cron_digest_lists_matches_since_the_last_digest(tmp_path: Path, receive
     assert [p["id"] for p in bodies(receiver, "/h")[2]["alerts"]] == [late.id]
 
 
-def test_a_missed_digest_is_sent_after_downtime(tmp_path: Path, receiver: WebhookReceiver) -> None:
-    st = store(tmp_path)
+def test_a_missed_digest_is_sent_after_downtime(state_url: str, receiver: WebhookReceiver) -> None:
+    st = store(state_url)
     d = deliverer(st, hook("h", receiver.url("/h"), digest="0 8 * * *"))
     d.run_once(T0)
     queue(st, alert(1, T0), ["h"])
@@ -113,8 +113,8 @@ def test_a_missed_digest_is_sent_after_downtime(tmp_path: Path, receiver: Webhoo
     assert [b["type"] for b in bodies(receiver, "/h")] == ["seedwatch.digest"]
 
 
-def test_health_events_are_never_held(tmp_path: Path, receiver: WebhookReceiver) -> None:
-    st = store(tmp_path)
+def test_health_events_are_never_held(state_url: str, receiver: WebhookReceiver) -> None:
+    st = store(state_url)
     hooks = [hook("digest", receiver.url("/digest"), digest="0 8 * * *"), hook("budget", receiver.url("/budget"), budget_per_hour=1)]
     d = deliverer(st, *hooks)
     for n in range(3):

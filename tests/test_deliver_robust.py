@@ -143,9 +143,9 @@ def test_a_stalled_sink_does_not_delay_the_others(tmp_path: Path, receiver: Webh
     assert statuses(st)[(alert(2, t0).id, "fast")] == "sent"
 
 
-def test_two_senders_claim_disjoint_rows(tmp_path: Path) -> None:
+def test_two_senders_claim_disjoint_rows(state_url: str) -> None:
     t0 = utcnow()
-    st = store(tmp_path)
+    st = store(state_url)
     for n in range(5):
         queue(st, alert(n, t0), ["h"])
     lease = t0.replace(year=t0.year + 1)

@@ -1,10 +1,9 @@
-"""Story assignment in the real SQLite store: one transaction, consistent under parallel feed runs."""
+"""Story assignment in the real store (SQLite and PostgreSQL): one transaction, consistent under parallel feed runs."""
 
 from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import numpy as np
 
@@ -31,8 +30,8 @@ def _alert(seed: str, key: str, title: str, summary: str = LEAD, groups: tuple[s
     return item, (alert, wire.alert(alert), ["hook"])
 
 
-def test_parallel_feed_runs_carrying_one_story_alert_once(tmp_path: Path) -> None:
-    store, members = Store(f"sqlite:///{tmp_path / 'state.db'}"), StoryMembers()
+def test_parallel_feed_runs_carrying_one_story_alert_once(state_url: str) -> None:
+    store, members = Store(state_url), StoryMembers()
     threads_per_round = 6
     for round_no in range(4):
         seed = f"seed-{round_no}"
@@ -63,8 +62,8 @@ def test_parallel_feed_runs_carrying_one_story_alert_once(tmp_path: Path) -> Non
     store.close()
 
 
-def test_update_payload_carries_the_story_what_is_new_and_attached_items_queue_nothing(tmp_path: Path) -> None:
-    store, members = Store(f"sqlite:///{tmp_path / 'state.db'}"), StoryMembers()
+def test_update_payload_carries_the_story_what_is_new_and_attached_items_queue_nothing(state_url: str) -> None:
+    store, members = Store(state_url), StoryMembers()
     rules = Rules()
     first = _alert("s", "a", "NATO chief urges South Korea to send weapons to Ukraine", source="ABC News", hours=20)
     copy = _alert("s", "b", "NATO presses Seoul on arms for Kyiv", source="MSN", hours=19)
@@ -102,8 +101,8 @@ def _unit(seed: int) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def test_vectors_are_stored_with_their_model_and_read_back_with_the_members(tmp_path: Path) -> None:
-    store, members = Store(f"sqlite:///{tmp_path / 'state.db'}"), StoryMembers()
+def test_vectors_are_stored_with_their_model_and_read_back_with_the_members(state_url: str) -> None:
+    store, members = Store(state_url), StoryMembers()
     try:
         item, queued = _alert("s", "a", "NATO chief urges South Korea to send weapons to Ukraine")
         quiet = FeedItem("q", "http://feeds.example/q", "Weather in Seoul", None, "Sunny.", NOW, "KMA", "en")  # no alert: its vector is kept all the same
@@ -125,9 +124,9 @@ def test_vectors_are_stored_with_their_model_and_read_back_with_the_members(tmp_
         store.close()
 
 
-def test_copies_join_their_story_when_the_member_cache_overflows(tmp_path: Path) -> None:
+def test_copies_join_their_story_when_the_member_cache_overflows(state_url: str) -> None:
     members = StoryMembers(bound=1)  # every call finds the cache over its bound
-    store = Store(f"sqlite:///{tmp_path / 'state.db'}")
+    store = Store(state_url)
     try:
         queued = 0
         for n in range(4):

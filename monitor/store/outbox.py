@@ -148,7 +148,9 @@ class OutboxStore(Database):
             select(alerts, items.c.title, items.c.url, deliveries.c.sink, deliveries.c.status, deliveries.c.attempts, deliveries.c.last_error)
             .outerjoin(items, items.c.key == alerts.c.item_key)
             .outerjoin(deliveries, deliveries.c.alert_id == alerts.c.id)
-            .order_by(alerts.c.created_at.desc(), alerts.c.id)
+            # by sink too: PostgreSQL returns a message's deliveries in no set order (it changes as
+            # rows are updated), so the listing and the rows `limit` cuts off would shift between calls
+            .order_by(alerts.c.created_at.desc(), alerts.c.id, deliveries.c.sink)
             .limit(limit)
         )
         if failed_only:

@@ -1,4 +1,4 @@
-"""Feed health end to end: state in the store, one notice when failing, one on recovery, via the outbox."""
+"""Feed health end to end: state in the store (SQLite and PostgreSQL), one notice when failing, one on recovery, via the outbox."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from tests.fetchkit import T0, Kit
 from tests.servers import FeedServer, WebhookReceiver
 
 
-def test_failing_feed_raises_one_notice_and_one_on_recovery(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
+def test_failing_feed_raises_one_notice_and_one_on_recovery(tmp_path: Path, state_url: str, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
     url = feed_server.set("/flaky", "down", status=500)
-    kit = Kit(tmp_path, [{"url": url, "name": "Flaky"}], [{"name": "ops", "url": receiver.url("/ops")}], monitor={"poll_interval": "10m"}, fetch={"failing_after": "1h"})
+    kit = Kit(tmp_path, [{"url": url, "name": "Flaky"}], [{"name": "ops", "url": receiver.url("/ops")}], monitor={"state": state_url, "poll_interval": "10m"}, fetch={"failing_after": "1h"})
     deliverer = Deliverer(kit.store, kit.settings.webhooks)
     try:
         feed = kit.feeds[0]
@@ -49,9 +49,9 @@ def test_failing_feed_raises_one_notice_and_one_on_recovery(tmp_path: Path, feed
         kit.close()
 
 
-def test_gone_feed_notifies_at_once(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
+def test_gone_feed_notifies_at_once(tmp_path: Path, state_url: str, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
     url = feed_server.set("/gone", "bye", status=410)
-    kit = Kit(tmp_path, [{"url": url}], [{"name": "ops", "url": receiver.url("/ops")}])
+    kit = Kit(tmp_path, [{"url": url}], [{"name": "ops", "url": receiver.url("/ops")}], monitor={"state": state_url})
     deliverer = Deliverer(kit.store, kit.settings.webhooks)
     try:
         run_feed(kit.feeds[0], kit.deps, T0)
@@ -63,9 +63,9 @@ def test_gone_feed_notifies_at_once(tmp_path: Path, feed_server: FeedServer, rec
         kit.close()
 
 
-def test_silent_feed_notifies_once(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
+def test_silent_feed_notifies_once(tmp_path: Path, state_url: str, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
     url = feed_server.url("/quiet")
-    kit = Kit(tmp_path, [{"url": url}], [{"name": "ops", "url": receiver.url("/ops")}], fetch={"silent_factor": 3, "failing_after": "2h"})
+    kit = Kit(tmp_path, [{"url": url}], [{"name": "ops", "url": receiver.url("/ops")}], monitor={"state": state_url}, fetch={"silent_factor": 3, "failing_after": "2h"})
     deliverer = Deliverer(kit.store, kit.settings.webhooks)
     try:
         for hour in range(3):  # a new item every hour: cadence 1 h
@@ -82,10 +82,10 @@ def test_silent_feed_notifies_once(tmp_path: Path, feed_server: FeedServer, rece
         kit.close()
 
 
-def test_feed_states_carry_every_health_field(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_feed_states_carry_every_health_field(tmp_path: Path, state_url: str, feed_server: FeedServer) -> None:
     ok = feed_server.set("/ok", rss(UNRELATED), etag='"e"')
     bad = feed_server.url("/missing")
-    kit = Kit(tmp_path, [{"url": ok, "name": "OK"}, {"url": bad, "name": "Bad"}])
+    kit = Kit(tmp_path, [{"url": ok, "name": "OK"}, {"url": bad, "name": "Bad"}], monitor={"state": state_url})
     try:
         for feed in kit.feeds:
             run_feed(feed, kit.deps, T0)

@@ -69,11 +69,11 @@ def receiver() -> Iterator[WebhookReceiver]:
     server.close()
 
 
-def write_config(tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: str = "", fetch: str = "", extra: str = "") -> Path:
-    """A config in `tmp` with loopback allowed, the repo's seeds and a fresh SQLite state."""
+def write_config(tmp: Path, feeds: list[dict], webhooks: list[dict] = (), monitor: str = "", fetch: str = "", extra: str = "", state: str | None = None) -> Path:
+    """A config in `tmp` with loopback allowed, the repo's seeds and a fresh SQLite state (or the store URL `state`)."""
     lines = [
         "[monitor]",
-        f'state = "{tmp / "state" / "seedwatch.db"}"',
+        f'state = "{state or tmp / "state" / "seedwatch.db"}"',
         f'seeds = "{SEEDS}"',
         "allow_private_networks = true",
         'poll_interval = "1h"',

@@ -1,4 +1,5 @@
-"""`seedwatch once --json` against a real feed server and webhook receiver on 127.0.0.1."""
+"""`seedwatch once --json` against a real feed server and webhook receiver on 127.0.0.1, on a SQLite
+and on a PostgreSQL store (the one end-to-end run of the command on both)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def _lines(out: str) -> list[dict]:
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
-def test_once_json_lines_etag_and_no_duplicate(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
+def test_once_json_lines_etag_and_no_duplicate(tmp_path: Path, state_url: str, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
     rss_url = feed_server.set("/rss", rss([RELATED_ID, *UNRELATED]), etag='"v1"')
     atom_url = feed_server.set("/atom", atom(UNRELATED), last_modified="Mon, 30 Jan 2023 10:00:00 GMT")
     rdf_url = feed_server.set("/rdf", rdf(UNRELATED))
@@ -25,6 +26,7 @@ def test_once_json_lines_etag_and_no_duplicate(tmp_path: Path, feed_server: Feed
         tmp_path,
         feeds=[{"url": u, "name": n} for u, n in [(rss_url, "rss"), (atom_url, "atom"), (rdf_url, "rdf"), (broken, "broken"), (missing, "missing")]],
         webhooks=[{"name": "hook", "url": hook}],
+        state=state_url,
     )
 
     first = seedwatch("once", "--json", "--config", str(cfg))
@@ -65,10 +67,10 @@ def test_once_json_lines_etag_and_no_duplicate(tmp_path: Path, feed_server: Feed
     assert len(receiver.posts("/hook")) == 1
 
 
-def test_same_article_through_two_feeds_alerts_once(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
+def test_same_article_through_two_feeds_alerts_once(tmp_path: Path, state_url: str, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
     a = feed_server.set("/a", rss([Entry(RELATED_ID.title, RELATED_ID.summary, RELATED_ID.link + "?utm_source=rss", guid="feed-a-1")]))
     b = feed_server.set("/b", atom([Entry(RELATED_ID.title, RELATED_ID.summary, RELATED_ID.link, guid="urn:b:77")]))
-    cfg = write_config(tmp_path, feeds=[{"url": a}, {"url": b}], webhooks=[{"name": "h", "url": receiver.url("/h")}])
+    cfg = write_config(tmp_path, feeds=[{"url": a}, {"url": b}], webhooks=[{"name": "h", "url": receiver.url("/h")}], state=state_url)
     out = seedwatch("once", "--json", "--config", str(cfg))
     assert out.returncode == 0, out.stderr
     assert sum(line["alerts"] for line in _lines(out.stdout)) == 1

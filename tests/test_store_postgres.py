@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy.exc
+from sqlalchemy.engine import make_url
 
 from monitor.delivery.deliver import Deliverer
 from monitor.errors import StoreError
@@ -163,3 +164,21 @@ def test_reading_commands_open_postgres_read_only(pg_url: str) -> None:
             reader.queue_notice(({"id": "feed_x"}, ["h"], datetime.now(timezone.utc)))
     finally:
         reader.close()
+
+
+
+def test_a_server_that_is_not_there_is_one_store_error_naming_it(pg_url: str) -> None:
+    refused = make_url(pg_url).set(port=1, password="s3cret").render_as_string(hide_password=False)  # nothing listens on port 1
+    with pytest.raises(StoreError) as caught:
+        Store(refused)
+    message = str(caught.value)
+    assert message.startswith("postgresql+psycopg://postgres:***@127.0.0.1:1/") and "s3cret" not in message
+    assert "cannot be reached: check that it runs and accepts connections" in message
+
+
+@pytest.mark.xfail(strict=True, reason="monitor/store/faults.py tries the unreachable-server words first, and psycopg 3 words every refused login 'connection to server at ... failed: FATAL: ...'")
+@pytest.mark.parametrize("part", ["database", "role"])
+def test_a_wrong_database_or_role_is_reported_as_such_not_as_an_unreachable_server(pg_url: str, part: str) -> None:
+    wrong = make_url(pg_url).set(**{"database" if part == "database" else "username": "sw_no_such_name"}).render_as_string(hide_password=False)
+    with pytest.raises(StoreError, match=rf'{part} "sw_no_such_name" does not exist; the database refused these credentials or this database name'):
+        Store(wrong)

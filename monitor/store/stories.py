@@ -95,7 +95,9 @@ def _placed(r: dict) -> StoryItem:
 class StoriesStore(Database):
     def recent_stories(self, since: datetime, seed_id: str | None = None, limit: int = 50) -> list[StoryRow]:
         """Stories whose latest item is at or after `since`, newest first, with their items."""
-        stmt = select(stories).where(stories.c.last_at >= ts(since)).order_by(stories.c.last_at.desc()).limit(limit)
+        # id breaks ties: PostgreSQL returns rows of equal last_at in physical order, which changes
+        # as stories are touched, so the listing and the stories `limit` keeps would shift
+        stmt = select(stories).where(stories.c.last_at >= ts(since)).order_by(stories.c.last_at.desc(), stories.c.id).limit(limit)
         if seed_id is not None:
             stmt = stmt.where(stories.c.seed_id == seed_id)
         with self.read() as conn:

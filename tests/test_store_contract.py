@@ -15,7 +15,7 @@ import pytest
 
 from monitor import wire
 from monitor.errors import StoreError
-from monitor.store import Store
+from monitor.store import Store, StoryItem
 from monitor.types import FeedItem, FeedState
 from tests.outbox import alert, queue, queue_health, statuses, store
 
@@ -208,6 +208,20 @@ def test_recent_alerts_are_newest_first_then_by_sink_and_filter_by_id(st: Store)
     assert rows[0].created_at == LATER and rows[0].url == new.item.url
     assert [(r.id, r.sink) for r in st.recent_alerts(2)] == [(new.id, "a"), (new.id, "b")]
     assert {r.title for r in st.recent_alerts(alert_id=old.id)} == {old.item.title}
+
+
+def test_recent_stories_are_newest_first_then_by_id(st: Store) -> None:
+    ids = [f"sty_{n}" for n in (3, 1, 4, 0, 2)]
+    with st.feed_run() as run:
+        for n, sid in enumerate(ids):
+            run.insert_item(_item(f"first{n}"), T0)
+            run.place_story_item(StoryItem("s", f"first{n}", sid, T0 - timedelta(hours=1), 0.8, (), (), "", 1, "first item of the story", None, False), f"Story {n}", True)
+        for n, sid in enumerate([ids[1], *ids]):  # every story touched to the same latest time; PostgreSQL's rows move as they are updated
+            run.insert_item(_item(f"later{n}"), T0)
+            run.place_story_item(StoryItem("s", f"later{n}", sid, T0, 0.8, (), (), "", 1, "joined", None, False), "", False)
+    assert [s.id for s in st.recent_stories(T0 - timedelta(days=1))] == sorted(ids)
+    assert [s.id for s in st.recent_stories(T0 - timedelta(days=1), limit=2)] == ["sty_0", "sty_1"]
+    assert [i.key for i in st.recent_stories(T0 - timedelta(days=1), seed_id="s")[1].items] == ["first1", "later0", "later2"]  # items oldest first
 
 
 def test_reading_sessions_read_and_refuse_to_write(state_url: str) -> None:

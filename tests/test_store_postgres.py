@@ -176,7 +176,6 @@ def test_a_server_that_is_not_there_is_one_store_error_naming_it(pg_url: str) ->
     assert "cannot be reached: check that it runs and accepts connections" in message
 
 
-@pytest.mark.xfail(strict=True, reason="monitor/store/faults.py tries the unreachable-server words first, and psycopg 3 words every refused login 'connection to server at ... failed: FATAL: ...'")
 @pytest.mark.parametrize("part", ["database", "role"])
 def test_a_wrong_database_or_role_is_reported_as_such_not_as_an_unreachable_server(pg_url: str, part: str) -> None:
     wrong = make_url(pg_url).set(**{"database" if part == "database" else "username": "sw_no_such_name"}).render_as_string(hide_password=False)

@@ -23,10 +23,11 @@ _SQLITE = (
     (("database is locked", "database table is locked"), "another process held the write lock of {file} for more than 10 s: is a backup or a second tool holding it?"),
 )
 _SERVER = (
+    # before "cannot be reached": psycopg 3 words a refused login "connection to server at ... failed: FATAL: ..."
+    (("password authentication failed", 'role "', 'database "'), "the database refused these credentials or this database name: check monitor.state"),
     (("connection refused", "could not connect", "connection to server", "connection is bad", "server closed the connection", "terminating connection",
       "connection is closed", "connection timeout", "could not translate host name", "no route to host", "consuming input failed"),
      "the database server cannot be reached: check that it runs and accepts connections (a running daemon reconnects by itself)"),
-    (("password authentication failed", "role", "does not exist"), "the database refused these credentials or this database name: check monitor.state"),
     (("read-only transaction",), "the database is in read-only mode: is this a standby server?"),
     (("no space left", "disk full", "could not extend file"), "the database server is out of disk space: free space there (a running daemon retries by itself)"),
 )

@@ -28,6 +28,10 @@ class StoreError(SeedwatchError):
     exit_code = 3
 
 
+class LeaseLost(StoreError):
+    """Another instance holds the feed this run was polling (our lease lapsed): the run's writes are dropped."""
+
+
 class DeliveryError(SeedwatchError):
     """A sink cannot be used as configured."""
 

@@ -8,14 +8,15 @@ default, PostgreSQL the shared one; the schema is versioned and migrated on open
 
 Layout, after lemon24/reader's `_storage`: `database` (engine, transactions, errors),
 `schema`, `migrations`, then one module per kind of record (`feeds`, `items`, `stories`,
-`outbox`, `sinks`, `seeds`, `vectors`) and `run`, the one write transaction of a feed run; `Store` is all of them.
+`outbox`, `sinks`, `seeds`, `vectors`, `instances`, `turns`) and `run`, the one write transaction of a feed run; `Store` is all of them.
 
 May import: monitor core (types, errors, wire) and libraries; nothing of the stages above it.
 """
 
 from __future__ import annotations
 
-from monitor.store.feeds import FeedsStore
+from monitor.store.feeds import FeedsStore, Lease
+from monitor.store.instances import InstanceRow, InstancesStore
 from monitor.store.items import ItemsStore
 from monitor.store.outbox import OutboxStore
 from monitor.store.rows import (
@@ -32,10 +33,11 @@ from monitor.store.run import FeedRun, RunStore
 from monitor.store.seeds import SeedsStore, Verdict
 from monitor.store.sinks import SinksStore
 from monitor.store.stories import StoriesStore
+from monitor.store.turns import TurnsStore
 from monitor.store.vectors import VectorsStore
 
-__all__ = ["AlertRow", "FeedRun", "Notice", "PendingDelivery", "SinkRow", "Store", "StoryItem", "StoryItemRow", "StoryMember", "StoryRow", "Verdict"]
+__all__ = ["AlertRow", "FeedRun", "InstanceRow", "Lease", "Notice", "PendingDelivery", "SinkRow", "Store", "StoryItem", "StoryItemRow", "StoryMember", "StoryRow", "Verdict"]
 
 
-class Store(FeedsStore, ItemsStore, StoriesStore, OutboxStore, SinksStore, SeedsStore, VectorsStore, RunStore):
+class Store(FeedsStore, ItemsStore, StoriesStore, OutboxStore, SinksStore, SeedsStore, VectorsStore, InstancesStore, TurnsStore, RunStore):
     """State in one database; every method is one short transaction, `feed_run()` the long one."""

@@ -96,6 +96,11 @@ def _story_events_and_vectors(conn: Connection) -> None:
     _create_missing(conn, "item_vectors")
 
 
+def _instances_and_leases(conn: Connection) -> None:
+    _add_missing_columns(conn, "feeds", "leased_by", "leased_until")
+    _create_missing(conn, "instances")
+
+
 # Numbers need not be consecutive: a step is applied when its number is above the recorded one.
 MIGRATIONS = (
     Migration(1, "tables of the first release", _first_release),
@@ -105,6 +110,7 @@ MIGRATIONS = (
     Migration(5, "sentence vectors cached by content", _vector_cache),
     Migration(6, "story events: event, marks and evidence per story item; item vectors", _story_events_and_vectors),
     Migration(7, "seed profile digests and relevance feedback", _seed_states_and_feedback),
+    Migration(8, "live instances and feed leases, so several daemons on one database share the feeds", _instances_and_leases),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -153,6 +159,8 @@ def upgrade(conn: Connection, where: str) -> int:
         return LATEST
     if found > LATEST:
         raise _newer(where, found)
+    if found <= 1:
+        _first_release(conn)  # stores before numbered migrations recorded "1" whatever tables they had
     for step in MIGRATIONS:
         if step.version > found:
             step.apply(conn)

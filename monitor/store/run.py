@@ -7,18 +7,19 @@ block ends, and nothing of it survives an exception or a crash before that.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from monitor.store import feeds, items, outbox, stories
 from monitor.store.database import Database
 from monitor.store.rows import Notice, StoryItem, StoryMember
 from monitor.store.schema import alerts, story_items
+from monitor.store.turns import advisory_key
 from monitor.types import Alert, FeedItem, FeedState
 
 
@@ -28,8 +29,18 @@ class FeedRun:
     def __init__(self, db: Database, conn: Connection) -> None:
         self._db, self._conn = db, conn
 
-    def save_feed_state(self, state: FeedState, name: str, polled: datetime) -> None:
-        feeds.save(self._db, self._conn, state, name, polled)
+    def save_feed_state(self, state: FeedState, name: str, polled: datetime, holder: str | None = None) -> None:
+        """As the holder of the feed's lease when `holder` is given (LeaseLost otherwise: the run is rolled back)."""
+        feeds.save(self._db, self._conn, state, name, polled, holder)
+
+    def lock_stories(self, seed_ids: Iterable[str]) -> None:
+        """Serialise story decisions per seed across instances until this run commits (on
+        PostgreSQL, transaction advisory locks taken in one order, so two runs never deadlock;
+        SQLite's write lock already serialises every run)."""
+        if self._db.dialect != "postgresql":
+            return
+        for seed_id in sorted(set(seed_ids)):
+            self._conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key("story", seed_id)})
 
     def queue_notice(self, notice: Notice) -> bool:
         return outbox.queue_notice(self._db, self._conn, notice)

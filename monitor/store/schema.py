@@ -45,6 +45,9 @@ feeds = Table(
     Column("last_new", Float),
     Column("cadence", Float),
     Column("health", String(16)),  # ok | failing; NULL reads as ok
+    # the instance polling the feed now, and until when its claim holds (several daemons on one database)
+    Column("leased_by", Text),
+    Column("leased_until", Float),
 )
 
 items = Table(
@@ -174,6 +177,20 @@ item_vectors = Table(
     Column("item_key", Text, primary_key=True),
     Column("model", Text, nullable=False),
     Column("vector", LargeBinary, nullable=False),
+)
+
+# Daemons sharing this database, each beating every few seconds; a row older than a few beats is a dead one.
+instances = Table(
+    "instances",
+    metadata,
+    Column("id", Text, primary_key=True),  # host:pid:random, also the holder named on leases and claims
+    Column("host", Text, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started", Float, nullable=False),
+    Column("heartbeat", Float, nullable=False),
+    Column("config_hash", String(64), nullable=False),
+    Column("version", Text, nullable=False),
+    Column("feeds", Integer, nullable=False),
 )
 
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))

@@ -1,0 +1,42 @@
+"""Turns across instances: PostgreSQL advisory locks named by what they guard.
+
+A sink's delivery tick is taken in turn (`sink_turn`), so its budget, quiet hours, held alerts
+and digests are decided by one daemon at a time even when several share the outbox; story
+decisions take a transaction lock per seed (`FeedRun.lock_stories`). SQLite needs neither:
+one daemon per file, and its write lock serialises the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import text
+
+from monitor.store.database import Database
+
+
+def advisory_key(kind: str, name: str) -> int:
+    """A PostgreSQL advisory-lock key (signed 64-bit) for one named thing, the same in every process."""
+    return int.from_bytes(hashlib.blake2b(f"seedwatch:{kind}:{name}".encode(), digest_size=8).digest(), "big", signed=True)
+
+
+class TurnsStore(Database):
+    @contextmanager
+    def sink_turn(self, sink: str) -> Iterator[bool]:
+        """True while this process has the sink's turn (released when the block ends); False at
+        once when another daemon has it: skip the sink this tick, the holder is delivering it."""
+        if self.dialect != "postgresql":
+            yield True
+            return
+        key = advisory_key("sink", sink)
+        with self.read("cannot take the sink's turn") as conn:
+            # a session lock on this pooled connection, held across the tick's own transactions
+            mine = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+            try:
+                yield mine
+            finally:
+                if mine:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                conn.commit()  # end the read's implicit transaction before the connection goes back

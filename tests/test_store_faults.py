@@ -41,11 +41,11 @@ def tmpfs(path: Path, size: str) -> Iterator[Path]:
 def fill(folder: Path) -> Path:
     """Write a file until the filesystem says ENOSPC."""
     filler = folder / "filler"
-    with open(filler, "wb") as out:
+    # unbuffered: a buffered file's close() retries the partial last write and raises ENOSPC itself
+    with open(filler, "wb", buffering=0) as out:
         with contextlib.suppress(OSError):
             while True:
                 out.write(b"\0" * 65536)
-                out.flush()
     return filler
 
 

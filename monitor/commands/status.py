@@ -18,7 +18,8 @@ from monitor.commands.feeds import STYLE, FeedRow, ago, cell, feed_rows, feeds_t
 from monitor.config import Settings, find_config, load_settings
 from monitor.service.clock import utcnow
 from monitor.service.lock import lock_holder
-from monitor.store import AlertRow, Store
+from monitor.service.sharing import alive
+from monitor.store import AlertRow, InstanceRow, Store
 from monitor.text import printable
 
 SHOW = 10  # rows per table
@@ -53,22 +54,23 @@ def probe_health(settings: Settings) -> str | None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(find_config(args.config))
     pid = lock_holder(settings)
-    health = probe_health(settings) if pid else None
     store = Store(settings.state_url, readonly=True)  # reading needs no write access, and migrates nothing
     try:
         rows = feed_rows(settings, store)
         alerts = store.recent_alerts(limit=SHOW * 4)
         counts = store.counts()
+        instances = store.instances()
     finally:
         store.close()
     now = utcnow()
+    live = alive(instances, now)
+    health = probe_health(settings) if pid or live else None
     if args.json:
-        print(json.dumps(_as_json(settings, pid, health, rows, alerts, counts), ensure_ascii=False))
+        print(json.dumps(_as_json(settings, pid, health, rows, alerts, counts, instances, live), ensure_ascii=False))
         return 0
     console = Console()
-    daemon = f"running (pid {pid})" if pid else "not running"
     console.print(f"[bold]seedwatch[/] config {escape(printable(settings.path))}  state {escape(printable(settings.state_url))}")
-    console.print(f"daemon {daemon}" + (f", {escape(printable(health, 300))}" if health else ""))
+    console.print(f"daemon {_daemon_line(pid, live, now)}" + (f", {escape(printable(health, 300))}" if health else ""))
     console.print(_summary(rows, counts))
     failing = sorted((r for r in rows if r.status in ("failing", "silent", "disabled")), key=lambda r: -r.consecutive_failures)
     if failing:
@@ -76,6 +78,15 @@ def run(args: argparse.Namespace) -> int:
     console.print(_next_polls(rows, now))
     console.print(_alerts_table(alerts, now))
     return 0
+
+
+def _daemon_line(pid: int | None, live: list[InstanceRow], now: datetime) -> str:
+    """Who runs: the lock file's pid on SQLite, the live rows of `instances` on a shared database."""
+    if not live:
+        return f"running (pid {pid})" if pid else "not running"
+    each = ", ".join(f"{escape(printable(r.host))} pid {r.pid} ({ago(r.heartbeat, now)})" for r in live)
+    differ = len({r.config_hash for r in live}) > 1
+    return f"{len(live)} running: {each}" + ("; [red]their configs or seeds differ[/]" if differ else "")
 
 
 def _summary(rows: list[FeedRow], counts: dict[str, int]) -> Table:
@@ -118,12 +129,20 @@ def _alerts_table(alerts: list[AlertRow], now: datetime) -> Table:
     return table
 
 
-def _as_json(settings: Settings, pid: int | None, health: str | None, rows: list[FeedRow], alerts: list[AlertRow], counts: dict[str, int]) -> dict:
+def _as_json(
+    settings: Settings, pid: int | None, health: str | None, rows: list[FeedRow], alerts: list[AlertRow], counts: dict[str, int], instances: list[InstanceRow], live: list[InstanceRow]
+) -> dict:
     iso = lambda d: d.isoformat(timespec="seconds") if d else None  # noqa: E731
     due = sorted((r for r in rows if r.next_poll), key=lambda r: r.next_poll.timestamp() if r.next_poll else 0.0)
+    running = {r.id for r in live}
     return {
         "config": settings.path,
-        "daemon": {"running": bool(pid), "pid": pid if pid and pid > 0 else None, "health": health},
+        "daemon": {"running": bool(pid or live), "pid": pid if pid and pid > 0 else None, "health": health},
+        "instances": [
+            {"id": r.id, "host": r.host, "pid": r.pid, "alive": r.id in running, "started": iso(r.started), "heartbeat": iso(r.heartbeat), "config_hash": r.config_hash[:12], "version": r.version, "feeds": r.feeds}
+            for r in instances
+        ],
+        "config_mismatch": len({r.config_hash for r in live}) > 1,
         "feeds": dict(Counter(r.status for r in rows)),
         "failing": [{"url": r.url, "name": r.name, "failures": r.consecutive_failures, "kind": r.last_error_kind, "error": r.last_error} for r in rows if r.status in ("failing", "silent", "disabled")],
         "next_polls": [{"url": r.url, "at": iso(r.next_poll)} for r in due[:SHOW]],

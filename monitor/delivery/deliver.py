@@ -129,8 +129,14 @@ class Deliverer:
         return total
 
     def _sink(self, name: str, row: SinkRow, now: datetime, limit: int, alert_id: str | None) -> DeliveryReport:
-        """One sink's share of a tick: fold a due digest, then send its rows oldest first, in claimed
-        batches, until one fails (one failure per sink per tick: a receiver that is down is not hammered)."""
+        """One sink's share of a tick, in the sink's turn: a daemon sharing the outbox that has the
+        turn now is delivering it (with the same budget and digests), so this one skips it."""
+        with self.store.sink_turn(name) as mine:
+            return self._sink_turn(name, row, now, limit, alert_id) if mine else DeliveryReport()
+
+    def _sink_turn(self, name: str, row: SinkRow, now: datetime, limit: int, alert_id: str | None) -> DeliveryReport:
+        """Fold a due digest, then send the sink's rows oldest first, in claimed batches, until one
+        fails (one failure per sink per tick: a receiver that is down is not hammered)."""
         used = self.store.sent_since(name, now - digest.WINDOW)
         report = DeliveryReport()
         if self._fold(name, row, now, used):

@@ -3,9 +3,10 @@
 The story decision happens here, between the store's reads and writes: the stored members of
 the seed's active stories are read in the transaction, `monitor.stories.cluster.assign` (pure)
 decides, and the placement and the alert (when it founds a story or is an update) are written.
-Under the transaction's write lock two copies of a story arriving in parallel runs still make
-one story and one alert; the decision reads only stored state, so every instance sharing a
-store decides the same.
+Under the transaction's write lock (and, on PostgreSQL, an advisory lock per seed taken before
+the reads) two copies of a story arriving in parallel runs, in one process or in several
+instances, still make one story and one alert; the decision reads only stored state, so every
+instance sharing a store decides the same.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def commit(
     notices: Sequence[Notice] = (),
     rules: cluster.Rules | None = None,
     vectors: Mapping[str, np.ndarray] | None = None,
+    holder: str | None = None,
 ) -> tuple[int, list[Alert]]:
     """Write a feed run; returns (items stored, alerts queued).
 
@@ -74,7 +76,9 @@ def commit(
     an article never alerts twice. `vectors` are the run's item vectors by item key (the
     semantic signal's, model `semantic.MODEL_TAG`; absent when it is off): stored with each new
     item and compared by the story stage. With `rules` (stories on) each alert first joins a
-    story and is queued only when it founds the story or is an update of it.
+    story and is queued only when it founds the story or is an update of it. With `holder`
+    the state is saved as the holder of the feed's lease (LeaseLost, nothing written, when
+    another instance took the feed over).
     """
     vectors = vectors or {}
     by_item: dict[str, list[Queued]] = defaultdict(list)
@@ -82,7 +86,9 @@ def commit(
         by_item[entry[0].item.key].append(entry)
     stored, sent = 0, []
     with store.feed_run() as run:
-        run.save_feed_state(state, name, polled)
+        run.save_feed_state(state, name, polled, holder)
+        if rules is not None:
+            run.lock_stories(q[0].seed_id for entries in by_item.values() for q in entries)
         for notice in notices:
             run.queue_notice(notice)
         for item in new_items:
@@ -102,7 +108,10 @@ def commit_rescored(
 ) -> list[Alert]:
     """Queue the alerts a re-score found for stored items, as a feed run would have (stories
     included); an item its seed already alerted on or placed in a story is left as it was."""
+    queued = list(queued)
     with store.feed_run() as run:
+        if rules is not None:
+            run.lock_stories(q[0].seed_id for q in queued)
         fresh = [q for q in queued if not run.decided(q[0].seed_id, q[0].item.key, q[0].id)]
         return _queue(run, members, fresh, polled, rules, vectors or {})
 

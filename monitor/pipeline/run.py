@@ -19,7 +19,7 @@ import numpy as np
 from monitor import wire
 from monitor.config import FeedConfig, Settings
 from monitor.delivery.alerts import make_alert, sinks_for
-from monitor.errors import StoreError
+from monitor.errors import LeaseLost, StoreError
 from monitor.headers import retry_after
 from monitor.ingest import cachecontrol, dates, feedhealth
 from monitor.ingest.fetch import Fetcher
@@ -54,6 +54,7 @@ class Deps:
     rng: random.Random = field(default_factory=random.Random)
     parse: Callable[..., ParsedFeed] = parse_feed  # same signature as parse_feed; App passes a process pool's
     members: StoryMembers = field(default_factory=StoryMembers)
+    holder: str | None = None  # the daemon's instance id: runs save as the feed lease's holder
 
 
 def run_feed(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
@@ -66,10 +67,12 @@ def run_feed(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     started = time.monotonic()
     try:
         report = _run(feed, deps, now)
+    except LeaseLost as exc:  # not the feed's failure: another instance polled it meanwhile
+        report = RunReport(feed.url, "lost", error=str(exc), kind="lease")
     except Exception as exc:  # the one place a run's unexpected failure becomes a value
         report = _crashed(feed, deps, now, exc)
     report = replace(report, duration=time.monotonic() - started)
-    level = logging.WARNING if report.status == "error" else logging.INFO
+    level = logging.WARNING if report.status in ("error", "lost") else logging.INFO
     log.log(level, "feed run", extra={"kv": {"feed": feed.url, "status": report.status, "new": report.new, "alerts": report.alerts, "error": report.error, "ms": round(report.duration * 1000)}})
     return report
 
@@ -127,7 +130,7 @@ def _run(feed: FeedConfig, deps: Deps, now: datetime) -> RunReport:
     nxt = cachecontrol.next_success_poll(now, interval, settings.fetch.max_interval, settings.fetch.jitter, deps.rng, hint, parsed.ttl)
     new_state = feedhealth.learn(cachecontrol.succeeded(state, now, result.headers, nxt, digest), now, len(new_items))
     new_state, notices = _health(feed, deps, new_state, now)
-    stored, alerts = commit(store, deps.members, new_state, feed.name, now, new_items, queued, notices, story_rules(settings) if settings.stories.enabled else None, vectors)
+    stored, alerts = commit(store, deps.members, new_state, feed.name, now, new_items, queued, notices, story_rules(settings) if settings.stories.enabled else None, vectors, deps.holder)
     for alert in alerts:
         alert_log.info("ALERT", extra={"kv": {"seed": alert.seed_id, "score": round(alert.score, 3), "title": alert.item.title, "url": alert.item.url, "feed": feed.url}})
     return RunReport(feed.url, "ok", new=stored, alerts=len(alerts), next_poll=nxt)
@@ -162,7 +165,7 @@ def _health(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime) -> tu
 
 def _save(feed: FeedConfig, deps: Deps, state: FeedState, now: datetime) -> None:
     state, notices = _health(feed, deps, state, now)
-    deps.store.save_feed_state(state, feed.name, now, notices)
+    deps.store.save_feed_state(state, feed.name, now, notices, deps.holder)
 
 
 def _score(new_items: list[FeedItem], feed: FeedConfig, deps: Deps, now: datetime) -> tuple[list[Queued], dict[str, np.ndarray]]:

@@ -51,6 +51,7 @@ class App:
     rng: random.Random = field(default_factory=random.Random)
     members: StoryMembers = field(default_factory=StoryMembers)
     embedder: EmbedWorker | None = None
+    holder: str | None = None  # the daemon's instance id, under which its runs hold feed leases
 
     @classmethod
     def open(cls, settings: Settings, seeds: list[Seed], polls: bool = True) -> "App":
@@ -72,7 +73,7 @@ class App:
     def deps(self) -> Deps:
         """What a feed run needs, from the parts built at start (and the config of the last reload)."""
         parse = self.parser or parse_feed
-        return Deps(self.settings, self.store, self.fetcher, self.engine, self.profiles, self.rng, parse, self.members)
+        return Deps(self.settings, self.store, self.fetcher, self.engine, self.profiles, self.rng, parse, self.members, self.holder)
 
     def reconfigure(self, settings: Settings, seeds: list[Seed], profiles: list[TopicProfile]) -> None:
         """Swap in a reloaded config; runs in flight finish with the one they started with."""

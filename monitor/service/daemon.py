@@ -5,6 +5,8 @@ APScheduler only executes: each feed job re-schedules itself for the time the
 run decided, so restarts resume where the store says. A heartbeat job on its own
 one-thread executor proves the scheduler loop is alive: it pings the systemd
 watchdog and is what /healthz checks. SIGHUP reloads config and seeds in place.
+Daemons sharing a database poll each feed once between them: a feed job first takes the
+feed's lease (monitor.service.sharing), and leaves the feed to its holder when it cannot.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import signal
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +34,8 @@ from monitor.service.loading import build_profiles
 from monitor.service.lock import acquire_lock
 from monitor.service.metrics import Metrics
 from monitor.service.notify import Notifier
+from monitor.service.sharing import BEAT, DUE_GRACE, Presence, lease_time
+from monitor.store import Lease
 from monitor.types import FeedState, RunReport
 
 log = logging.getLogger("seedwatch.daemon")
@@ -57,18 +62,21 @@ class Daemon:
         self.http: StatusServer | None = None
         self.scheduler = BackgroundScheduler(
             # slow feed runs can fill the default pool; the heartbeat must not wait behind them
-            executors={"default": ThreadPoolExecutor(app.settings.fetch.concurrency), "heartbeat": ThreadPoolExecutor(1)},
+            executors={"default": ThreadPoolExecutor(app.settings.fetch.concurrency), "heartbeat": ThreadPoolExecutor(1), "presence": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone="UTC",
         )
         self.busy = 0
         self._busy_lock = threading.Lock()
+        self.presence = Presence(app.store, app.settings, app.seeds, utcnow())
+        app.holder = self.presence.id
 
     def run(self) -> int:
         lock = acquire_lock(self.app.settings)
         try:
             self._install_signals()
             self.app.deliverer.warn_disabled(utcnow())
+            self._sweep()
             self._schedule_all()
             self._start_http()
             self.scheduler.start()
@@ -104,6 +112,12 @@ class Daemon:
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGHUP, reload)
 
+    def _sweep(self) -> None:
+        try:
+            self.presence.sweep(utcnow())
+        except StoreError as exc:
+            log.warning("could not sweep dead instances' rows", extra={"kv": {"error": str(exc)}})
+
     def _schedule_all(self) -> None:
         now = utcnow()
         for feed in self.app.enabled_feeds():
@@ -112,6 +126,8 @@ class Daemon:
         self.scheduler.add_job(self._tracked(self._maintain), "interval", hours=1, id="maintain")
         self._schedule_rescore()
         self.scheduler.add_job(self._heartbeat, "interval", seconds=self.tick_interval, id="heartbeat", executor="heartbeat", next_run_time=now)
+        # its own thread: a store that hangs must not stop the scheduler's heartbeat, nor slow feeds this one
+        self.scheduler.add_job(self._tracked(self._beat), "interval", seconds=BEAT, id="presence", executor="presence", next_run_time=now)
         self.metrics.watch_outbox(self._outbox_depth)
         self._schedule_digests()
 
@@ -171,22 +187,52 @@ class Daemon:
 
     def _poll(self, feed: FeedConfig) -> None:
         """One feed run, then the next one is scheduled whatever happened (a feed job is one-shot:
-        a run that raised and was not rescheduled would silence the feed for good)."""
+        a run that raised and was not rescheduled would silence the feed for good). A feed another
+        daemon holds, or polled since, is left to it: this one looks again when it should be due."""
         report: RunReport | None = None
+        when: datetime | None = None
         try:
-            report = run_feed(feed, self.app.deps, utcnow())
+            now = utcnow()
+            lease = self._lease(feed, now)
+            if lease is not None and not lease.granted:
+                self.metrics.leases_skipped.inc()
+                when = (lease.retry_at or now) + timedelta(seconds=self.app.rng.uniform(0, 1))
+                return
+            deps = self.app.deps if lease is not None else replace(self.app.deps, holder=None)
+            report = run_feed(feed, deps, now)
             self.metrics.record_run(report)
         finally:
-            self._reschedule(feed, report)
+            self._reschedule(feed, report, when)
 
-    def _reschedule(self, feed: FeedConfig, report: RunReport | None) -> None:
+    def _reschedule(self, feed: FeedConfig, report: RunReport | None, when: datetime | None = None) -> None:
         if self.stopping.is_set() or (report is not None and report.disabled):
             return  # only 410 Gone (and shutdown) stops a feed
         with self._feeds_lock:
             current = self.feeds.get(feed.url)  # a reload may have changed or removed it meanwhile
             if current is not None:
-                when = report.next_poll if report is not None and report.next_poll else None
+                when = when or (report.next_poll if report is not None and report.next_poll else None)
+                if report is not None and report.status == "lost":  # the instance that took it over stored when it is due
+                    when = max(self._stored_next(feed.url) or utcnow(), utcnow() + timedelta(seconds=self.app.rng.uniform(1, 5)))
                 self._schedule_feed(current, when or utcnow() + timedelta(seconds=self.app.settings.feed_interval(current)))
+
+    def _lease(self, feed: FeedConfig, now: datetime) -> Lease | None:
+        """The feed's lease, or None when the store cannot say: the run goes ahead without one, meets
+        the same fault and records it with its backoff (a store outage must not take feeds off the
+        schedule). Should the store come back meanwhile, the worst is a second GET: items, alerts
+        and stories are still written once (unique keys, the per-seed story lock)."""
+        try:
+            return self.app.store.lease_feed(feed.url, feed.name, self.presence.id, now, now + lease_time(self.app.settings), now + DUE_GRACE)
+        except StoreError:
+            return None
+
+    def _stored_next(self, url: str) -> datetime | None:
+        state = self._stored_state(url)
+        return state.next_poll if state is not None else None
+
+    def _beat(self) -> None:
+        self.presence.beat(utcnow(), len(self.feeds))
+        self.metrics.instances.set(len(self.presence.peers))
+        self.metrics.config_mismatch.set(len(self.presence.mismatched))
 
     def _deliver(self) -> None:
         self.metrics.record_delivery(self.app.deliverer.run_once(utcnow()))
@@ -205,7 +251,9 @@ class Daemon:
         answers = self.app.store.ping()
         fault = self.app.store.fault
         store_ok = answers and fault is None
-        detail = {"scheduler_tick_age": None if age is None else round(age, 3), "scheduler": "ok" if fresh else "stalled", "store": "ok" if store_ok else "error", "feeds": len(self.feeds)}
+        detail = {"scheduler_tick_age": None if age is None else round(age, 3), "scheduler": "ok" if fresh else "stalled", "store": "ok" if store_ok else "error", "feeds": len(self.feeds), "instance": self.presence.id, "instances": len(self.presence.peers)}
+        if self.presence.mismatched:
+            detail["config_mismatch"] = self.presence.mismatched
         if not store_ok:
             detail["store_error"] = fault or f"{self.app.store.where}: does not answer"
         return Health(fresh and store_ok and not self.stopping.is_set(), detail)
@@ -240,6 +288,7 @@ class Daemon:
             _check_reloadable(old, settings)
             profiles = build_profiles(settings, seeds, self.app.engine, self.app.store.feedback())
             self.app.reconfigure(settings, seeds, profiles)  # may refuse a sink (an apprise URL); then nothing changed
+            self.presence.reconfigured(settings, seeds)
         except SeedwatchError as exc:
             log.error("reload rejected; still running the previous config", extra={"kv": {"error": str(exc)}})
             self.metrics.reloads.labels("rejected").inc()
@@ -305,10 +354,18 @@ class Daemon:
         if self.busy:
             log.warning("stopped with jobs in flight; their work was not committed and will be redone", extra={"kv": {"jobs": self.busy}})
             logging.shutdown()
-            os._exit(0)  # every write is a transaction, so an unfinished job leaves nothing half-written
+            os._exit(0)  # every write is a transaction, so an unfinished job leaves nothing half-written; our leases lapse
+        self._leave()
         self.app.close()
         log.info("stopped")
         return 0
+
+
+    def _leave(self) -> None:
+        try:
+            self.presence.leave()
+        except StoreError as exc:  # our leases lapse by themselves and the row ages out: nothing is lost
+            log.warning("could not sign off from the store", extra={"kv": {"error": str(exc)}})
 
 
 def _check_reloadable(old: Settings, new: Settings) -> None:

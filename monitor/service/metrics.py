@@ -40,6 +40,9 @@ class Metrics:
         self.outbox_depth = Gauge("seedwatch_outbox_depth", "Deliveries waiting to be sent", registry=r)
         self.feeds = Gauge("seedwatch_feeds", "Feeds scheduled", registry=r)
         self.last_tick = Gauge("seedwatch_scheduler_last_tick_timestamp_seconds", "UNIX time of the scheduler's last heartbeat", registry=r)
+        self.instances = Gauge("seedwatch_instances", "Daemons running on this database at the last heartbeat, this one included", registry=r)
+        self.config_mismatch = Gauge("seedwatch_instances_config_mismatch", "Other daemons on this database whose config or seeds differ from this one's", registry=r)
+        self.leases_skipped = Counter("seedwatch_feed_polls_left_to_others", "Due feeds this daemon did not poll because another held the lease or had polled them", registry=r)
         self.reloads = Counter("seedwatch_reloads", "Config reloads by outcome", ["result"], registry=r)
 
     def record_run(self, report: RunReport) -> None:

@@ -4,7 +4,8 @@ with the program being measured.
 Serves N pre-built RSS documents at /feed/<i>.xml with ETag and Last-Modified (304 on a match),
 built from ../shared/corpus/*.jsonl items when present, else generated. Control endpoints:
 POST /_control/add?feed=i (JSON {"title","summary","link"}: prepend an item, new validators),
-POST /_control/churn?feeds=k (prepend a corpus item to k feeds), GET /_control/stats.
+POST /_control/churn?feeds=k (prepend a corpus item to k feeds), GET /_control/stats (requests,
+200s, 304s, and GETs by feed index).
 
     python bench/feedserver.py --feeds 300 --items 30   # prints "port <n>" then serves
 """
@@ -101,7 +102,7 @@ class Feeds:
         self.lock = threading.Lock()
         self.version = [0] * feeds
         self.docs = [self._build(i) for i in range(feeds)]
-        self.stats = {"requests": 0, "200": 0, "304": 0}
+        self.stats: dict[str, Any] = {"requests": 0, "200": 0, "304": 0, "by_feed": [0] * feeds}  # by_feed: GETs of each feed
 
     def _build(self, i: int) -> tuple[bytes, str, str]:
         body = rss_document(i, self.items[i])
@@ -153,6 +154,7 @@ def make_server(feeds: Feeds, port: int = 0) -> ThreadingHTTPServer:
             with feeds.lock:
                 feeds.stats["requests"] += 1
                 feeds.stats["304" if fresh else "200"] += 1
+                feeds.stats["by_feed"][index] += 1
             headers = {"ETag": etag, "Last-Modified": modified}
             if fresh:
                 self._send(304, b"", headers)

@@ -4,7 +4,8 @@ with the program being measured.
 Serves N pre-built RSS documents at /feed/<i>.xml with ETag and Last-Modified (304 on a match),
 built from ../shared/corpus/*.jsonl items when present, else generated. Control endpoints:
 POST /_control/add?feed=i (JSON {"title","summary","link"}: prepend an item, new validators),
-POST /_control/churn?feeds=k (prepend a corpus item to k feeds), GET /_control/stats (requests,
+POST /_control/churn?feeds=k (prepend a corpus item to k feeds), POST /_control/slow?feeds=k&seconds=s
+(the first k feeds answer s seconds late; feeds=0 ends it), GET /_control/stats (requests,
 200s, 304s, and GETs by feed index).
 
     python bench/feedserver.py --feeds 300 --items 30   # prints "port <n>" then serves
@@ -102,6 +103,7 @@ class Feeds:
         self.lock = threading.Lock()
         self.version = [0] * feeds
         self.docs = [self._build(i) for i in range(feeds)]
+        self.slow: dict[int, float] = {}  # feed index -> seconds its answers wait (POST /_control/slow)
         self.stats: dict[str, Any] = {"requests": 0, "200": 0, "304": 0, "by_feed": [0] * feeds}  # by_feed: GETs of each feed
 
     def _build(self, i: int) -> tuple[bytes, str, str]:
@@ -149,6 +151,8 @@ def make_server(feeds: Feeds, port: int = 0) -> ThreadingHTTPServer:
             except (ValueError, IndexError):
                 self._send(404, b"not found", {"Content-Type": "text/plain"})
                 return
+            if index in feeds.slow:
+                time.sleep(feeds.slow[index])
             inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
             fresh = inm == etag if inm else ims == modified
             with feeds.lock:
@@ -171,6 +175,9 @@ def make_server(feeds: Feeds, port: int = 0) -> ThreadingHTTPServer:
             elif parts.path == "/_control/churn":
                 changed = feeds.churn(int(query.get("feeds", "10")), rng)
                 self._send(200, json.dumps({"changed": changed}).encode(), {"Content-Type": "application/json"})
+            elif parts.path == "/_control/slow":
+                feeds.slow = {i: float(query.get("seconds", "1")) for i in range(int(query.get("feeds", "0")))}
+                self._send(200, b"{}", {"Content-Type": "application/json"})
             else:
                 self._send(404, b"not found", {"Content-Type": "text/plain"})
 

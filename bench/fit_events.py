@@ -5,7 +5,8 @@ every event open before it (the events as the labels group them), labelled "same
 with the features of monitor.stories.decision (TDT's oracle history, as in Miranda et al.).
 Two logistic models are fitted (with and without the semantic feature), each seed weighing the
 same; then the threshold `join` is chosen by replaying the training seeds through `cluster.assign`,
-minimising MISSED_COST x events swallowed + extra alerts (`related` is set, see RELATED).
+minimising MISSED_COST x events swallowed + extra alerts (`related` is set, see RELATED), and then
+`quiet` (see QUIETS) by the same cost.
 
 Leave-one-seed-out: each seed is replayed with a model and thresholds fitted on the others; those
 are the figures to trust. The shipped model is fitted on every seed.
@@ -41,6 +42,10 @@ L2 = 1.0
 MISSED_COST = 10.0  # an event swallowed (a development the user never hears of) costs as much as this many extra alerts
 MIN_LANGUAGE = 20  # items of a language needed to measure its cosines
 JOINS = tuple(round(x, 2) for x in np.arange(0.2, 0.96, 0.05))
+# Hours after a story's alert in which its items count as that alert's coverage (cluster.py),
+# chosen after `join` by the same replay cost (see fit_quiet); ties go to the shorter.
+# Only seeds whose items carry times of day say anything about it: date-only times are skipped.
+QUIETS = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 12.0)
 # Not fitted: every zoo seed is one story, so the zoo cannot tell a new story from an update, and
 # the alerts do not depend on it (0.01 to 0.2 give the same figures). At 0.02 all but 2 of the
 # zoo's 19 later events stay in their seed's story, while an item that shares no name, meaning or
@@ -190,7 +195,21 @@ def fit(train: Sequence[Seed], lexical_train: Sequence[Seed], rules: Rules, word
     lexical = logistic([rows(s, base, rules) for s in lexical_train], LEXICAL)
     model = replace(base, semantic=semantic, lexical=lexical)
     scored = [(cost([replay(s, replace(model, join=j, related=RELATED), rules, words) for s in train]), -j) for j in JOINS if j > RELATED]
-    return replace(model, join=-min(scored)[1], related=RELATED)
+    model = replace(model, join=-min(scored)[1], related=RELATED)
+    return replace(model, quiet=fit_quiet(train, model, rules, words))
+
+
+def fit_quiet(train: Sequence[Seed], model: Model, rules: Rules, words) -> float:
+    """The cheapest `quiet` among the windows up to the first that swallows an event: a longer
+    window only silences more items, so an event lost at a shorter one and back at a longer one
+    is luck (which item happened to alert first), not evidence."""
+    scored = []
+    for q in QUIETS:
+        results = [replay(s, replace(model, quiet=q), rules, words) for s in train]
+        if scored and sum(r.missed for r in results) > scored[0][2]:
+            break
+        scored.append((cost(results), q, sum(r.missed for r in results)))
+    return min(scored)[1]
 
 
 def main() -> int:
@@ -209,7 +228,7 @@ def main() -> int:
             lex_train = [s for j, s in enumerate(lexical) if j != i]
             model = fit(train, lex_train, rules, reader.words, gap)
             r = replay(held, model, rules, reader.words)
-            lines.append(f"{kind} leave-one-seed-out {names[i]}: {r.alerts} alerts, {r.reached}/{r.events} events kept, {r.alerts / max(1, r.reached):.2f} per event (join {model.join})")
+            lines.append(f"{kind} leave-one-seed-out {names[i]}: {r.alerts} alerts, {r.reached}/{r.events} events kept, {r.alerts / max(1, r.reached):.2f} per event (join {model.join}, quiet {model.quiet:g} h)")
     model = fit(semantic, lexical, rules, reader.words, gap)
     for kind, data in (("semantic", semantic), ("lexical", lexical)):
         for s in data:
@@ -236,7 +255,7 @@ def render(model: Model, lines: list[str]) -> str:
 
     head = ["# The story decision (monitor/stories/decision.py), written by bench/fit_events.py: do not edit by hand.", "#", "# Fitted on the zoo's events (../shared/eval/zoo/*/events.jsonl), oracle alerts (grade 2):"]
     head += [f"#   {line}" for line in lines]
-    return "\n".join([*head, "", f"join = {model.join}", f"related = {model.related}", f"prior_similarity = {model.prior_similarity}", f"language_gap = {model.language_gap}", "", table("semantic", model.semantic), "", table("lexical", model.lexical), ""])
+    return "\n".join([*head, "", f"join = {model.join}", f"related = {model.related}", f"prior_similarity = {model.prior_similarity}", f"language_gap = {model.language_gap}", f"quiet = {model.quiet}", "", table("semantic", model.semantic), "", table("lexical", model.lexical), ""])
 
 
 if __name__ == "__main__":

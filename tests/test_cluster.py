@@ -106,6 +106,26 @@ def test_a_development_alerts_as_an_update_that_says_what_is_new(reader: Reader)
     assert development.reason.startswith("update: new development (Pyongyang") and development.events == 2
 
 
+@pytest.mark.parametrize("hours", [MODEL.quiet / 2, 0.0])
+def test_soon_after_an_alert_a_story_item_naming_something_new_is_its_coverage(reader: Reader, hours: float) -> None:
+    """Within `quiet` hours of the story's alert, the same development joins without an alert; at
+    the very same second (dates without times) the time says nothing and it alerts as an update."""
+    assert MODEL.quiet > 0
+    first, development = place(reader, [
+        entry(reader, "a", "NATO chief urges South Korea to send weapons to Ukraine", WIRE_LEAD, source="Reuters", own=WIRE),
+        entry(
+            reader, "c", "Pyongyang denies shipping artillery to Moscow as Stoltenberg tours Asia",
+            "North Korea's foreign ministry called the NATO visit a prelude to confrontation and denied selling arms to Russia.",
+            source="KCNA Watch", event="denial", hours=hours,
+        ),
+    ])
+    if hours:
+        assert not development.alert and development.story_id == first.story_id and development.event_id == first.event_id
+        assert development.reason.startswith("coverage of its story's alert") and development.evidence["since_alert"] == round(hours, 1)
+    else:
+        assert development.alert and development.update
+
+
 def test_a_report_that_names_nothing_new_stays_quiet_even_when_unsure(reader: Reader) -> None:
     first = entry(reader, "a", "NATO chief urges South Korea to send weapons to Ukraine", WIRE_LEAD, source="Reuters")
     # another angle on the same visit, a day later: the model is unsure it is the same event,
@@ -224,5 +244,5 @@ def test_korean_japanese_and_chinese_text_is_tokenised_without_external_tokenise
 
 def test_the_shipped_model_weighs_the_features_the_decision_computes() -> None:
     assert set(MODEL.semantic.features) == set(MODEL.lexical.features) | {"similarity"}
-    assert 0 < MODEL.related < MODEL.join < 1
+    assert 0 < MODEL.related < MODEL.join < 1 and 0 <= MODEL.quiet < RULES.window.total_seconds() / 3600
 

@@ -11,7 +11,8 @@ outlets and languages). An entry is placed against the seed's open items, those 
    and the entry names one of that event's story's names or numbers, it is of that story: it
    alerts as an update saying what is new when it names something the story had not (a name, a
    number, a rare term), and joins the likeliest event without an alert when it names nothing
-   new. Otherwise it is the first item of a new story and alerts.
+   new or comes within the model's `quiet` hours of one of its story's alerts (that alert's
+   coverage). Otherwise it is the first item of a new story and alerts.
 
 Ties are broken by stable keys (an event's first item key), so the same stored state always gives
 the same decision, whatever order the store returned the members in.
@@ -121,11 +122,24 @@ def assign(entry: Entry, members: Sequence[Member], rules: Rules, model: Model, 
     if p >= model.related and _names_a_story_name(entry, story):
         if not new:  # an update must bring something: a headline with one more word is not news
             return _joined(entry, known, items[0].story_id, eid, f"nothing new for its story, closest {_describe(closest)}: {_because(evidence)}", evidence)
+        since = _since_alert(entry, [m for m in known if m.story_id == items[0].story_id])
+        if since is not None and since < model.quiet:
+            # An alert is followed by hours of its coverage: analysis, profiles, columns,
+            # reactions, each naming people and coining words of its own, which the marks and the
+            # model cannot tell from a development; the next development rarely follows that soon.
+            return _joined(entry, known, items[0].story_id, eid, f"coverage of its story's alert {since:.1f} h before, closest {_describe(closest)}: {_because(evidence)}", {**evidence, "since_alert": round(since, 1)})
         shown = ", ".join(new[:SHOWN_MARKS])
         reason = f"update: new development ({shown}) in the story of {_describe(closest)}: {_because(evidence)}"
         detail = [m for m in surfaces(entry.marks.marks, unseen) if m not in new]
         return _update(entry, known, items[0].story_id, reason, {**evidence, "new": new, "new_detail": detail[:SHOWN_MARKS]}, tuple(new))
     return _new_story(entry, f"first item of the story (closest: {_describe(closest)}, {_because(evidence)})", evidence)
+
+
+def _since_alert(entry: Entry, story: list[Member]) -> float | None:
+    """Hours between the entry and the story's nearest alert (the first item of each of its
+    events), or None when unknown: the same second from another item means dates without times."""
+    hours = [_hours(entry, m.entry) for m in story if m.event_id == event_id(m.entry.seed_id, m.entry.key)]
+    return min(hours) if hours and min(hours) > 0 else None
 
 
 def _names_a_story_name(entry: Entry, story: list[Entry]) -> bool:

@@ -120,6 +120,8 @@ class Model:
 
     `join`: at or over it an entry joins the event (no alert). `related`: below `join` but at or
     over it, the entry is a new event of that event's story (an update); below, a new story.
+    `quiet`: within so many hours of its story's nearest alert an item of the story is that
+    alert's coverage, never an update (cluster.py); older event tables lack it (0: off).
     """
 
     semantic: Logistic
@@ -128,6 +130,7 @@ class Model:
     related: float
     prior_similarity: float  # an alert's mean cosine with a seed's other alerts
     language_gap: float  # how much closer two items of one language are than two of different languages
+    quiet: float = 0.0  # hours after a story's alert in which its items are its coverage, not updates (0: off)
 
     def context(self, entry: Entry, open_items: Sequence[Entry]) -> Context:
         return context(entry, open_items, self.prior_similarity, self.language_gap)
@@ -147,4 +150,5 @@ class Model:
 
         return cls(
             logistic(data["semantic"]), logistic(data["lexical"]), float(data["join"]), float(data["related"]), float(data["prior_similarity"]), float(data["language_gap"]),
+            float(data.get("quiet", 0.0)),
         )

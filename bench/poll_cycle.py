@@ -112,7 +112,7 @@ def cycle(tool: Tool, urls: list[str], base: Path) -> dict[str, measure.Run]:
     tool.prepare(tmp, urls)
     out = {}
     for phase in ("cold", "warm"):
-        run = measure.run(tool.command(), env=tool.env(), cwd=ROOT)
+        run = measure.run(tool.command(), env=tool.env(), cwd=ROOT, timeout=1500)  # a cold cycle with the model takes minutes
         problem = tool.check(run, phase == "warm")
         if problem:
             raise RuntimeError(f"{tool.name} {phase}: {problem}")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -16,10 +19,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from monitor.errors import LeaseLost
+from monitor.service.sharing import dead_here
 from monitor.store import InstanceRow, Store
 from monitor.types import FeedState
 from tests.conftest import seedwatch, wait_until, write_config
 from tests.feeds import KORUT, RELATED_ID, UNRELATED, Entry, rss
+from tests.outbox import alert, queue
 from tests.servers import FeedServer, WebhookReceiver
 from tests.test_service import Daemon
 
@@ -59,6 +64,8 @@ def test_a_lapsed_lease_is_taken_over_and_the_late_run_is_dropped(state_url: str
             st.save_feed_state(FeedState(FEED, etag='"late"'), "a", NOW, holder="dead")
         assert st.release_leases("live") == 1 and st.release_leases("live") == 0
         assert st.lease_feed(FEED, "a", "dead", lapsed, lapsed + timedelta(seconds=30), lapsed).granted
+        assert st.release_leases(None) == 1  # every lease (a sole daemon's start on its SQLite file)
+        assert st.lease_feed(FEED, "a", "next", lapsed, lapsed + timedelta(seconds=30), lapsed).granted
     finally:
         st.close()
 
@@ -261,3 +268,23 @@ def test_status_lists_the_daemon_on_sqlite(tmp_path: Path, feed_server: FeedServ
 def _sqlite_instances(db: Path) -> list[int]:
     with sqlite3.connect(db) as conn:
         return [row[0] for row in conn.execute("SELECT pid FROM instances")]
+
+
+def test_claims_of_senders_dead_on_this_host_are_given_back(state_url: str) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    host = socket.gethostname()
+    dead, live, elsewhere = f"{host}:{gone.pid}:ab", f"{host}:{os.getpid()}:cd", f"other-host:{gone.pid}:ef"
+    assert dead_here([dead, live, elsewhere]) == [dead]  # a live process, or one on another host, keeps its claims
+    st = Store(state_url)
+    try:
+        now = datetime.now(timezone.utc)
+        for n in range(3):
+            queue(st, alert(n, now), ["h"])
+        assert len(st.claim_due(now, "h", dead, now + timedelta(minutes=5), 2)) == 2
+        assert st.claimers() == [dead]
+        assert st.claim_due(now, "h", live, now + timedelta(minutes=5), 10)[0].alert_id  # the one left
+        assert st.release_claims(dead_here(st.claimers())) == 2
+        assert len(st.claim_due(now, "h", live, now + timedelta(minutes=5), 10)) == 2  # claimable again at once
+    finally:
+        st.close()

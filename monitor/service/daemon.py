@@ -34,7 +34,7 @@ from monitor.service.lock import acquire_lock
 from monitor.service.metrics import Metrics
 from monitor.service.notify import Notifier
 from monitor.service.reload import Reloading
-from monitor.service.sharing import BEAT, DUE_GRACE, Presence, lease_time
+from monitor.service.sharing import BEAT, DUE_GRACE, Presence, dead_here, lease_time
 from monitor.store import Lease
 from monitor.types import FeedState, RunReport
 
@@ -75,7 +75,7 @@ class Daemon(Reloading):
         try:
             self._install_signals()
             self.app.deliverer.warn_disabled(utcnow())
-            self._sweep()
+            self._sweep(sole=lock is not None)
             self._schedule_all()
             self._start_http()
             self.scheduler.start()
@@ -111,9 +111,17 @@ class Daemon(Reloading):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGHUP, reload)
 
-    def _sweep(self) -> None:
+    def _sweep(self, sole: bool) -> None:
+        """Forget dead daemons' rows; `sole` (we hold the SQLite file's lock, so no other daemon
+        runs on it): their leases too, or a daemon killed mid-poll would keep its feeds for a lease.
+        Deliveries claimed by senders that died on this host are given back (same webhook-id)."""
         try:
             self.presence.sweep(utcnow())
+            if sole:
+                self.app.store.release_leases(None)
+            dead = dead_here(self.app.store.claimers())
+            if dead:
+                log.info("sending again what killed senders had claimed", extra={"kv": {"rows": self.app.store.release_claims(dead), "senders": ",".join(dead)}})
         except StoreError as exc:
             log.warning("could not sweep dead instances' rows", extra={"kv": {"error": str(exc)}})
 

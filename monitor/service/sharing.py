@@ -89,6 +89,29 @@ class Presence:
         self.store.leave(self.id)
 
 
+def dead_here(holders: list[str]) -> list[str]:
+    """The holders (`host:pid:token`, as instances and deliverers name themselves) that were
+    processes on this host and are gone: a kill -9 left their claims, which need not wait to lapse."""
+    here = socket.gethostname()
+    dead = []
+    for holder in holders:
+        host, _, rest = holder.partition(":")
+        pid = rest.partition(":")[0]
+        if host == here and pid.isdigit() and not _running(int(pid)):
+            dead.append(holder)
+    return dead
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def alive(rows: list[InstanceRow], now: datetime) -> list[InstanceRow]:
     """The daemons whose heartbeat is recent enough to count them running."""
     return [r for r in rows if now - r.heartbeat <= timedelta(seconds=DEAD_AFTER * BEAT)]

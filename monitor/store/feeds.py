@@ -73,10 +73,12 @@ class FeedsStore(Database):
             return Lease(False, dt(row.leased_until), row.leased_by)
         return Lease(False, dt(row.next_poll) or now)
 
-    def release_leases(self, holder: str) -> int:
-        """End every lease `holder` still holds (a clean shutdown): others may poll those feeds at once."""
+    def release_leases(self, holder: str | None) -> int:
+        """End every lease `holder` still holds (a clean shutdown: others may poll those feeds at
+        once); every lease with None (the caller knows their holders are dead)."""
+        stmt = update(feeds).where(feeds.c.leased_by.is_not(None) if holder is None else feeds.c.leased_by == holder)
         with self.write() as conn:
-            return len(conn.execute(update(feeds).where(feeds.c.leased_by == holder).values(leased_by=None, leased_until=None).returning(feeds.c.url)).all())
+            return len(conn.execute(stmt.values(leased_by=None, leased_until=None).returning(feeds.c.url)).all())
 
 
 def save(db: Database, conn: Connection, state: FeedState, name: str, polled: datetime | None, holder: str | None = None) -> None:

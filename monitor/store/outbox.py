@@ -102,6 +102,17 @@ class OutboxStore(Database):
             claimed = set(conn.scalars(claim))
         return [PendingDelivery(r.alert_id, r.sink, r.attempts, json.loads(r.payload), r.score, r.seed_id) for r in rows if r.alert_id in claimed]
 
+    def claimers(self) -> list[str]:
+        """Who holds claims on undelivered rows now (lapsed claims included)."""
+        with self.read() as conn:
+            return sorted(conn.scalars(select(deliveries.c.claimed_by).where(deliveries.c.claimed_by.is_not(None), deliveries.c.status == "pending").distinct()))
+
+    def release_claims(self, claimers: Sequence[str]) -> int:
+        """Give back every row these (dead) claimers hold; how many."""
+        with self.write() as conn:
+            stmt = update(deliveries).where(deliveries.c.claimed_by.in_(list(claimers)), deliveries.c.status == "pending").values(claimed_by=None, claimed_until=None)
+            return len(conn.execute(stmt.returning(deliveries.c.alert_id)).all())
+
     def release(self, sink: str, claimer: str) -> None:
         """Give back the rows `claimer` claimed and did not send (its sink stalled this tick)."""
         with self.write() as conn:

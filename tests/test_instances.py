@@ -18,7 +18,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from monitor.config import FetchSection
 from monitor.errors import LeaseLost
+from monitor.ingest.fetch import Fetcher
+from monitor.ingest.netguard import Guard
 from monitor.service.sharing import dead_here
 from monitor.store import InstanceRow, Store
 from monitor.types import FeedState
@@ -288,3 +291,37 @@ def test_claims_of_senders_dead_on_this_host_are_given_back(state_url: str) -> N
         assert len(st.claim_due(now, "h", live, now + timedelta(minutes=5), 10)) == 2  # claimable again at once
     finally:
         st.close()
+
+
+def test_per_host_slots_hold_across_instances_on_postgres(pg_url: str, feed_server: FeedServer) -> None:
+    def slow(handler) -> None:  # noqa: ANN001 - the request handler
+        time.sleep(1.0)
+        body = rss(UNRELATED).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    urls = [feed_server.set(f"/slow{i}", handler=slow) for i in range(2)]
+    stores = [Store(pg_url), Store(pg_url)]
+    # two instances (own fetchers, own stores) on one host with fetch.per_host = 1
+    fetchers = [Fetcher(FetchSection(timeout=5.0, per_host=1), Guard(allow_private=True), shared_slot=st.host_slot) for st in stores]
+    results: list[object] = [None, None]
+
+    def get(i: int) -> None:
+        results[i] = fetchers[i].fetch(urls[i], FeedState(urls[i]))
+
+    threads = [threading.Thread(target=get, args=(i,)) for i in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    finally:
+        for f, st in zip(fetchers, stores):
+            f.close()
+            st.close()
+    assert all(getattr(r, "status", None) == 200 for r in results), results
+    first, second = sorted(r.at for p in ("/slow0", "/slow1") for r in feed_server.hits(p))
+    assert second - first >= 0.9, "the second instance did not wait for the host's one slot"

@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 import time
 import zlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 import httpx
 
@@ -28,13 +30,19 @@ REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT = (301, 308)
 DRAIN_LIMIT = 64 * 1024  # redirect, 304 and error bodies up to this size are read so the connection is kept
 HOST_WAIT_FACTOR = 4  # a fetch waits at most this many deadlines for a free per-host slot
+# (host, slots, until as time.monotonic()) -> a block that holds one of the host's slots, or says False
+SharedSlot = Callable[[str, int, float], AbstractContextManager[bool]]
 
 
 class Fetcher:
     """Fetches feeds with one shared, guarded httpx client; safe to call from many threads."""
 
-    def __init__(self, limits: FetchSection, guard: Guard = Guard(), client: httpx.Client | None = None, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self, limits: FetchSection, guard: Guard = Guard(), client: httpx.Client | None = None, stop: threading.Event | None = None, shared_slot: SharedSlot | None = None
+    ) -> None:
         self.limits = limits
+        # daemons sharing a database also share each host's slots (monitor.store.turns.host_slot)
+        self.shared_slot = shared_slot
         self.stop = stop or threading.Event()
         self.client = client or netguard.guarded_client(
             guard,
@@ -63,10 +71,13 @@ class Fetcher:
             if not self._acquire(slot, deadline):
                 kind = "stopped" if self.stop.is_set() else "busy"
                 return FetchFailed(url, kind, f"{current}: no free connection slot for {parts.host} (fetch.per_host = {self.limits.per_host})")
-            deadline = deadline or time.monotonic() + self.limits.timeout
             try:
-                with netguard.deadline(deadline):
-                    result = self._get(url, current, headers, deadline)
+                with self._shared(parts.host, deadline) as ours:
+                    if not ours:
+                        return FetchFailed(url, "busy", f"{current}: every connection slot for {parts.host} is held by other instances (fetch.per_host = {self.limits.per_host})")
+                    deadline = deadline or time.monotonic() + self.limits.timeout
+                    with netguard.deadline(deadline):
+                        result = self._get(url, current, headers, deadline)
             except httpx.TimeoutException:
                 return FetchFailed(url, "timeout", f"{current}: not complete within {self.limits.timeout:g} s")
             except httpx.HTTPError as exc:
@@ -92,6 +103,11 @@ class Fetcher:
                 return NotModified(url, result.headers, moved)
             return result
         return FetchFailed(url, "redirects", f"{start}: more than {self.limits.max_redirects} redirects (last: {current})")
+
+    def _shared(self, host: str, deadline: float | None) -> AbstractContextManager[bool]:
+        if self.shared_slot is None:
+            return nullcontext(True)
+        return self.shared_slot(host, self.limits.per_host, deadline or time.monotonic() + HOST_WAIT_FACTOR * self.limits.timeout)
 
     def _slot(self, host: str) -> threading.BoundedSemaphore:
         with self._hosts_lock:

@@ -67,7 +67,9 @@ class App:
         guard = Guard.from_settings(settings.monitor)  # webhook URLs pass the same SSRF guard as feeds
         # the guarded transport also gives each POST its one total deadline (netguard.deadline)
         deliverer = Deliverer(store, settings.webhooks, client=guarded_client(guard, timeout=DELIVERY_TIMEOUT), bound=deadline)
-        return cls(settings, seeds, engine, profiles, store, Fetcher(settings.fetch, guard, stop=stop), deliverer, stop, parser, embedder=embedder)
+        shared = store.host_slot if store.dialect == "postgresql" else None  # per_host across instances
+        fetcher = Fetcher(settings.fetch, guard, stop=stop, shared_slot=shared)
+        return cls(settings, seeds, engine, profiles, store, fetcher, deliverer, stop, parser, embedder=embedder)
 
     @property
     def deps(self) -> Deps:

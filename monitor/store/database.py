@@ -73,7 +73,8 @@ class Database:
 
     def _engine(self) -> Engine:
         if self.path is None:
-            engine = create_engine(self.url, pool_pre_ping=True)
+            # a shared server also holds each fetch's per-host slot on a connection (monitor.store.turns)
+            engine = create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=20)
             if self.readonly and engine.dialect.name == "postgresql":
                 event.listen(engine, "connect", _postgres_read_only)
             return engine

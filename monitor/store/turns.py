@@ -1,20 +1,24 @@
 """Turns across instances: PostgreSQL advisory locks named by what they guard.
 
 A sink's delivery tick is taken in turn (`sink_turn`), so its budget, quiet hours, held alerts
-and digests are decided by one daemon at a time even when several share the outbox; story
-decisions take a transaction lock per seed (`FeedRun.lock_stories`). SQLite needs neither:
-one daemon per file, and its write lock serialises the rest.
+and digests are decided by one daemon at a time even when several share the outbox; a fetch
+holds one of its host's `fetch.per_host` slots (`host_slot`), so the politeness limit holds
+across instances; story decisions take a transaction lock per seed (`FeedRun.lock_stories`).
+SQLite needs none: one daemon per file, and its write lock serialises the rest.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import text
 
 from monitor.store.database import Database
+
+SLOT_POLL = 0.1  # seconds between tries for a busy host's slots
 
 
 def advisory_key(kind: str, name: str) -> int:
@@ -40,3 +44,28 @@ class TurnsStore(Database):
                 if mine:
                     conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                 conn.commit()  # end the read's implicit transaction before the connection goes back
+
+    @contextmanager
+    def host_slot(self, host: str, slots: int, until: float) -> Iterator[bool]:
+        """True while this process holds one of `host`'s `slots` (a session advisory lock each, on a
+        connection kept for the block); False once time.monotonic() passes `until` with every slot
+        taken by other instances. Always True on SQLite (the fetcher's own limit is the only one)."""
+        if self.dialect != "postgresql":
+            yield True
+            return
+        keys = [advisory_key("host", f"{host}#{i}") for i in range(slots)]
+        with self.read("cannot take a per-host slot") as conn:
+            held = None
+            while held is None:
+                held = next((k for k in keys if conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": k})), None)
+                conn.commit()
+                if held is None and time.monotonic() >= until:
+                    break
+                if held is None:
+                    time.sleep(SLOT_POLL)
+            try:
+                yield held is not None
+            finally:
+                if held is not None:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": held})
+                    conn.commit()

@@ -209,13 +209,7 @@ def test_a_killed_daemons_feeds_are_polled_again_within_two_leases(tmp_path: Pat
 
     def slow(handler) -> None:  # noqa: ANN001 - the request handler
         slow_started.set()
-        time.sleep(1.5)  # under the 2 s fetch deadline: the holder is mid-run when it is killed
-        body = rss(UNRELATED).encode()
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/rss+xml")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        _answer_late(handler, 1.5)  # under the 2 s fetch deadline: the holder is mid-run when it is killed
 
     feed_server.set(paths[5], handler=slow)
     daemons = _daemons(tmp_path, cfg, 3)
@@ -238,6 +232,17 @@ def test_a_killed_daemons_feeds_are_polled_again_within_two_leases(tmp_path: Pat
         codes = [d.stop() for d in daemons]
     assert sorted(codes) == [-9, 0, 0], codes
     print(f"taken over after {taken_over:.1f} s (lease {lease:.0f} s)")
+
+
+def _answer_late(handler, seconds: float) -> None:  # noqa: ANN001 - the request handler
+    """A feed answer (200, an RSS document) after `seconds`."""
+    time.sleep(seconds)
+    body = rss(UNRELATED).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/rss+xml")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 def _lease_holder(pg_url: str, feed_url: str) -> str | None:
@@ -294,16 +299,7 @@ def test_claims_of_senders_dead_on_this_host_are_given_back(state_url: str) -> N
 
 
 def test_per_host_slots_hold_across_instances_on_postgres(pg_url: str, feed_server: FeedServer) -> None:
-    def slow(handler) -> None:  # noqa: ANN001 - the request handler
-        time.sleep(1.0)
-        body = rss(UNRELATED).encode()
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/rss+xml")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-
-    urls = [feed_server.set(f"/slow{i}", handler=slow) for i in range(2)]
+    urls = [feed_server.set(f"/slow{i}", handler=lambda h: _answer_late(h, 1.0)) for i in range(2)]
     stores = [Store(pg_url), Store(pg_url)]
     # two instances (own fetchers, own stores) on one host with fetch.per_host = 1
     fetchers = [Fetcher(FetchSection(timeout=5.0, per_host=1), Guard(allow_private=True), shared_slot=st.host_slot) for st in stores]

@@ -18,7 +18,7 @@ from monitor.commands.feeds import STYLE, FeedRow, ago, cell, feed_rows, feeds_t
 from monitor.config import Settings, find_config, load_settings
 from monitor.service.clock import utcnow
 from monitor.service.lock import lock_holder
-from monitor.service.sharing import alive
+from monitor.service.sharing import alive, configs_differ
 from monitor.store import AlertRow, InstanceRow, Store
 from monitor.text import printable
 
@@ -85,8 +85,7 @@ def _daemon_line(pid: int | None, live: list[InstanceRow], now: datetime) -> str
     if not live:
         return f"running (pid {pid})" if pid else "not running"
     each = ", ".join(f"{escape(printable(r.host))} pid {r.pid} ({ago(r.heartbeat, now)})" for r in live)
-    differ = len({r.config_hash for r in live}) > 1
-    return f"{len(live)} running: {each}" + ("; [red]their configs or seeds differ[/]" if differ else "")
+    return f"{len(live)} running: {each}" + ("; [red]their configs or seeds differ[/]" if configs_differ(live) else "")
 
 
 def _summary(rows: list[FeedRow], counts: dict[str, int]) -> Table:
@@ -142,7 +141,7 @@ def _as_json(
             {"id": r.id, "host": r.host, "pid": r.pid, "alive": r.id in running, "started": iso(r.started), "heartbeat": iso(r.heartbeat), "config_hash": r.config_hash[:12], "version": r.version, "feeds": r.feeds}
             for r in instances
         ],
-        "config_mismatch": len({r.config_hash for r in live}) > 1,
+        "config_mismatch": configs_differ(live),
         "feeds": dict(Counter(r.status for r in rows)),
         "failing": [{"url": r.url, "name": r.name, "failures": r.consecutive_failures, "kind": r.last_error_kind, "error": r.last_error} for r in rows if r.status in ("failing", "silent", "disabled")],
         "next_polls": [{"url": r.url, "at": iso(r.next_poll)} for r in due[:SHOW]],

@@ -9,10 +9,7 @@ or waits for a digest is decided by monitor.delivery.digest.
 from __future__ import annotations
 
 import logging
-import os
 import random
-import secrets
-import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -21,7 +18,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from monitor import wire
+from monitor import holder_name, wire
 from monitor.config import WebhookConfig
 from monitor.delivery import digest
 from monitor.delivery.send import TIMEOUT, Attempt, Bound, send
@@ -95,7 +92,7 @@ class Deliverer:
         # Deliverer takes over its predecessor's lock, so a run in flight on the old one is waited for
         self.lock = lock or threading.Lock()
         # rows are claimed in this name; another process (`seedwatch once`) has its own
-        self.claimer = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.claimer = holder_name()
         self._ensured = False
         check_sinks(webhooks)
 

@@ -107,7 +107,7 @@ class Fetcher:
     def _shared(self, host: str, deadline: float | None) -> AbstractContextManager[bool]:
         if self.shared_slot is None:
             return nullcontext(True)
-        return self.shared_slot(host, self.limits.per_host, deadline or time.monotonic() + HOST_WAIT_FACTOR * self.limits.timeout)
+        return self.shared_slot(host, self.limits.per_host, self._wait_until(deadline))
 
     def _slot(self, host: str) -> threading.BoundedSemaphore:
         with self._hosts_lock:
@@ -115,9 +115,13 @@ class Fetcher:
                 self._hosts[host] = threading.BoundedSemaphore(self.limits.per_host)
             return self._hosts[host]
 
+    def _wait_until(self, deadline: float | None) -> float:
+        """How long a fetch may wait for a host's slot: its deadline once running, a few deadlines while queued."""
+        return deadline or time.monotonic() + HOST_WAIT_FACTOR * self.limits.timeout
+
     def _acquire(self, slot: threading.BoundedSemaphore, deadline: float | None) -> bool:
         """Wait for a per-host slot, bounded by the deadline (or a few deadlines while queued) and `stop`."""
-        until = deadline or time.monotonic() + HOST_WAIT_FACTOR * self.limits.timeout
+        until = self._wait_until(deadline)
         while not self.stop.is_set():
             left = until - time.monotonic()
             if left <= 0:

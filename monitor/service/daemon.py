@@ -208,6 +208,8 @@ class Daemon(Reloading):
             deps = self.app.deps if lease is not None else replace(self.app.deps, holder=None)
             report = run_feed(feed, deps, now)
             self.metrics.record_run(report)
+            if report.status == "lost":  # the instance that took it over stored when it is due
+                when = max(self._stored_next(feed.url) or now, utcnow() + timedelta(seconds=self.app.rng.uniform(1, 5)))
         finally:
             self._reschedule(feed, report, when)
 
@@ -217,9 +219,7 @@ class Daemon(Reloading):
         with self._feeds_lock:
             current = self.feeds.get(feed.url)  # a reload may have changed or removed it meanwhile
             if current is not None:
-                when = when or (report.next_poll if report is not None and report.next_poll else None)
-                if report is not None and report.status == "lost":  # the instance that took it over stored when it is due
-                    when = max(self._stored_next(feed.url) or utcnow(), utcnow() + timedelta(seconds=self.app.rng.uniform(1, 5)))
+                when = when or (report.next_poll if report is not None else None)
                 self._schedule_feed(current, when or utcnow() + timedelta(seconds=self.app.settings.feed_interval(current)))
 
     def _lease(self, feed: FeedConfig, now: datetime) -> Lease | None:

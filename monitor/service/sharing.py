@@ -16,12 +16,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import secrets
 import socket
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from monitor import __version__
+from monitor import __version__, holder_name
 from monitor.config import Settings
 from monitor.store import InstanceRow, Store
 from monitor.types import Seed
@@ -55,7 +54,8 @@ class Presence:
 
     def __init__(self, store: Store, settings: Settings, seeds: list[Seed], now: datetime) -> None:
         self.store = store
-        self.id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.id = holder_name()
+        self.host, self.pid = socket.gethostname(), os.getpid()
         self.started = now
         self.config_hash = config_hash(settings, seeds)
         self.peers: list[InstanceRow] = []  # live daemons at the last beat, this one included
@@ -66,7 +66,7 @@ class Presence:
 
     def beat(self, now: datetime, feeds: int) -> None:
         """Refresh our row and read the others'; say so when their configs stop or start agreeing."""
-        self.store.beat(InstanceRow(self.id, socket.gethostname(), os.getpid(), self.started, now, self.config_hash, __version__, feeds))
+        self.store.beat(InstanceRow(self.id, self.host, self.pid, self.started, now, self.config_hash, __version__, feeds))
         self.peers = alive(self.store.instances(), now)
         others = frozenset(p.id for p in self.peers if p.config_hash != self.config_hash)
         if others != self._mismatch:
@@ -90,7 +90,7 @@ class Presence:
 
 
 def dead_here(holders: list[str]) -> list[str]:
-    """The holders (`host:pid:token`, as instances and deliverers name themselves) that were
+    """The holders (`host:pid:token`, monitor.holder_name) that were
     processes on this host and are gone: a kill -9 left their claims, which need not wait to lapse."""
     here = socket.gethostname()
     dead = []
@@ -107,11 +107,16 @@ def _running(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # someone else's process: alive
-        return True
+    except PermissionError:  # someone else's process, alive
+        pass
     return True
 
 
 def alive(rows: list[InstanceRow], now: datetime) -> list[InstanceRow]:
     """The daemons whose heartbeat is recent enough to count them running."""
     return [r for r in rows if now - r.heartbeat <= timedelta(seconds=DEAD_AFTER * BEAT)]
+
+
+def configs_differ(live: list[InstanceRow]) -> bool:
+    """Whether the running daemons do not all run one config and seeds."""
+    return len({r.config_hash for r in live}) > 1

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from monitor.store.database import Database
 
@@ -37,13 +38,12 @@ class TurnsStore(Database):
         key = advisory_key("sink", sink)
         with self.read("cannot take the sink's turn") as conn:
             # a session lock on this pooled connection, held across the tick's own transactions
-            mine = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+            mine = _try_lock(conn, key)
             try:
                 yield mine
             finally:
                 if mine:
-                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                conn.commit()  # end the read's implicit transaction before the connection goes back
+                    _unlock(conn, key)
 
     @contextmanager
     def host_slot(self, host: str, slots: int, until: float) -> Iterator[bool]:
@@ -55,17 +55,23 @@ class TurnsStore(Database):
             return
         keys = [advisory_key("host", f"{host}#{i}") for i in range(slots)]
         with self.read("cannot take a per-host slot") as conn:
-            held = None
-            while held is None:
-                held = next((k for k in keys if conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": k})), None)
-                conn.commit()
-                if held is None and time.monotonic() >= until:
-                    break
-                if held is None:
-                    time.sleep(SLOT_POLL)
+            while (held := next((k for k in keys if _try_lock(conn, k)), None)) is None and time.monotonic() < until:
+                time.sleep(SLOT_POLL)
             try:
                 yield held is not None
             finally:
                 if held is not None:
-                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": held})
-                    conn.commit()
+                    _unlock(conn, held)
+
+
+def _try_lock(conn: Connection, key: int) -> bool:
+    """Take a session advisory lock if it is free; the read's implicit transaction ends here, so
+    the pooled connection holds nothing but the lock."""
+    got = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+    conn.commit()
+    return got
+
+
+def _unlock(conn: Connection, key: int) -> None:
+    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+    conn.commit()

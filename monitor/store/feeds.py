@@ -57,15 +57,19 @@ class FeedsStore(Database):
         """Give `holder` the feed to poll until `until`, unless another instance holds a live
         lease on it or it is not due by `due_by` (someone polled it and stored a later next
         poll): then the answer says when to look again. A feed never seen gets its row here."""
+        grant = (
+            update(feeds)
+            .where(feeds.c.url == url, or_(feeds.c.leased_by.is_(None), feeds.c.leased_by == holder, feeds.c.leased_until < ts(now)))
+            .where(or_(feeds.c.next_poll.is_(None), feeds.c.next_poll <= ts(due_by)))
+            .values(leased_by=holder, leased_until=ts(until))
+            .returning(feeds.c.url)
+        )
         with self.write() as conn:
-            conn.execute(self.insert(feeds).values(url=url, name=name).on_conflict_do_nothing(index_elements=["url"]))
-            granted = conn.execute(
-                update(feeds)
-                .where(feeds.c.url == url, or_(feeds.c.leased_by.is_(None), feeds.c.leased_by == holder, feeds.c.leased_until < ts(now)))
-                .where(or_(feeds.c.next_poll.is_(None), feeds.c.next_poll <= ts(due_by)))
-                .values(leased_by=holder, leased_until=ts(until))
-                .returning(feeds.c.url)
-            ).first()
+            granted = conn.execute(grant).first()
+            if granted is None and conn.execute(select(feeds.c.url).where(feeds.c.url == url)).first() is None:
+                # the first poll of a feed: its row is made once here, not tried on every poll
+                conn.execute(self.insert(feeds).values(url=url, name=name).on_conflict_do_nothing(index_elements=["url"]))
+                granted = conn.execute(grant).first()
             if granted is not None:
                 return Lease(True)
             row = conn.execute(select(feeds.c.leased_by, feeds.c.leased_until, feeds.c.next_poll).where(feeds.c.url == url)).one()

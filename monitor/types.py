@@ -172,7 +172,7 @@ class RunReport:
     """
 
     feed: str
-    status: str  # ok | not_modified | error | lost (another instance took the feed over: nothing written)
+    status: str  # ok | not_modified | error | lost (another instance took the feed over: nothing written) | left (another instance was polling it: `once` did not)
     new: int = 0
     alerts: int = 0
     error: str | None = None

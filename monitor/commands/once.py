@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import suppress
 
+from monitor import holder_name
 from monitor.cli import add_config_arg, apply_log_format
 from monitor.errors import StoreError
 from monitor.service.app import App, read
@@ -22,11 +24,12 @@ def run(args: argparse.Namespace) -> int:
     settings, seeds = read(args.config)
     apply_log_format(args, settings.monitor.log_format)
     app = App.open(settings, seeds)
+    holder = holder_name()  # leases as a daemon takes them: a feed a daemon is polling now is left to it
     try:
         app.rescore_changed()  # a seed added since the last run alerts on the stories already stored
-        totals = {"ok": 0, "not_modified": 0, "error": 0, "new": 0, "alerts": 0}
+        totals = {"ok": 0, "not_modified": 0, "error": 0, "lost": 0, "left": 0, "new": 0, "alerts": 0}
         store_fault = None
-        for report in app.poll_all():
+        for report in app.poll_all(holder):
             if report.kind == "store":
                 store_fault = store_fault or report.error
             totals[report.status] += 1
@@ -38,10 +41,14 @@ def run(args: argparse.Namespace) -> int:
             raise StoreError(store_fault)
         delivered = app.deliverer.run_once(utcnow())
         if not args.json:
+            others = totals["left"] + totals["lost"]
             print(
-                f"{totals['ok']} ok, {totals['not_modified']} not modified, {totals['error']} failed; "
-                f"{totals['new']} new items, {totals['alerts']} alerts; delivered {delivered.sent}, failed {delivered.failed}"
+                f"{totals['ok']} ok, {totals['not_modified']} not modified, {totals['error']} failed"
+                + (f", {others} left to other instances" if others else "")
+                + f"; {totals['new']} new items, {totals['alerts']} alerts; delivered {delivered.sent}, failed {delivered.failed}"
             )
         return 0
     finally:
+        with suppress(StoreError):  # a run cut short by a bug leaves no lease for others to wait out
+            app.store.release_leases(holder)
         app.close()

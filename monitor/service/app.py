@@ -13,11 +13,13 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 
 from monitor.config import FeedConfig, Settings
 from monitor.delivery.deliver import TIMEOUT as DELIVERY_TIMEOUT
 from monitor.delivery.deliver import Deliverer
+from monitor.errors import StoreError
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.netguard import Guard, deadline, guarded_client
 from monitor.ingest.parse import parse_feed
@@ -28,6 +30,7 @@ from monitor.relevance.semantic import CachedEmbedder, E5Embedder, Embedder
 from monitor.service.clock import utcnow
 from monitor.service.embedder import EmbedError, EmbedWorker
 from monitor.service.loading import Loaded, build_profiles, load, read
+from monitor.service.sharing import lease_time
 from monitor.store import Store
 from monitor.types import RunReport, Seed, TopicProfile
 
@@ -93,14 +96,29 @@ class App:
         deps = self.deps
         return rescore(deps, changed(deps), utcnow())
 
-    def poll_all(self) -> Iterator[RunReport]:
-        """Run every enabled feed once, concurrently; reports in config order."""
+    def poll_all(self, holder: str | None = None) -> Iterator[RunReport]:
+        """Run every enabled feed once, concurrently, due or not; reports in config order.
+
+        With `holder`, each run first takes the feed's lease under that name, so a feed a daemon
+        is polling at that moment is left to it (status `left`) rather than fetched twice; a
+        store that cannot grant leases lets the run go ahead without one, as a daemon does."""
         feeds = self.enabled_feeds()
-        deps = self.deps
         with ThreadPoolExecutor(max_workers=self.settings.fetch.concurrency) as pool:
-            futures = [pool.submit(run_feed, feed, deps, utcnow()) for feed in feeds]
+            futures = [pool.submit(self._poll_once, feed, holder) for feed in feeds]
             for future in futures:
                 yield future.result()
+
+    def _poll_once(self, feed: FeedConfig, holder: str | None) -> RunReport:
+        now = utcnow()
+        if holder is None:
+            return run_feed(feed, replace(self.deps, holder=None), now)
+        try:
+            lease = self.store.lease_feed(feed.url, feed.name, holder, now, now + lease_time(self.settings), datetime.max.replace(tzinfo=timezone.utc))
+        except StoreError:
+            return run_feed(feed, replace(self.deps, holder=None), now)
+        if not lease.granted:
+            return RunReport(feed.url, "left", error=f"being polled by {lease.holder} (its lease ends {lease.retry_at:%H:%M:%S} UTC)" if lease.retry_at else "being polled by another instance")
+        return run_feed(feed, replace(self.deps, holder=holder), now)
 
     def close(self) -> None:
         if self.parser is not None:

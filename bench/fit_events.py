@@ -76,7 +76,7 @@ def seeds(reader: Reader, lexical: bool = False) -> list[Seed]:
         items = [i for i in pool.items if i.key in pool.events]
         vectors = cache.vectors(items)
         entries = tuple(
-            reader.entry(i.key, pool.name, i.title, i.summary, i.source, i.lang, i.published, vector=None if lexical else unpack_vector(pack_vector(vectors[i.key])))
+            reader.entry(i.key, pool.name, i.title, i.summary, i.source, i.lang, i.published, vector=None if lexical else unpack_vector(pack_vector(vectors[i.key])), url=i.url)
             for i in items
         )
         out.append(Seed(pool, entries))

@@ -49,10 +49,10 @@ def vector(event: str | None, seed: float = 1.58, own: float = 0.45) -> np.ndarr
 
 def entry(
     reader: Reader, key: str, title: str, lead: str = "", *, source: str, event: str | None = "visit", own: float = 0.45, kin: float = 1.58,
-    lang: str = "en", hours: float = 0.0, semantic: bool = True, terms: tuple[str, ...] = (),
+    lang: str = "en", hours: float = 0.0, semantic: bool = True, terms: tuple[str, ...] = (), url: str | None = None,
 ) -> Entry:
     """An entry; `own` is how much of its meaning is its event's, `kin` how much the seed's."""
-    return reader.entry(key, SEED, title, lead, source, lang, T0 + timedelta(hours=hours), 0.8, terms=terms, vector=vector(event, kin, own) if semantic and event else None)
+    return reader.entry(key, SEED, title, lead, source, lang, T0 + timedelta(hours=hours), 0.8, terms=terms, vector=vector(event, kin, own) if semantic and event else None, url=url)
 
 
 def place(reader: Reader, entries: list[Entry], rules: Rules = RULES) -> list[Decision]:
@@ -104,6 +104,31 @@ def test_a_development_alerts_as_an_update_that_says_what_is_new(reader: Reader)
     assert development.story_id == first.story_id and development.event_id not in (first.event_id, repeat.event_id)
     assert {"Pyongyang", "Moscow"} <= set(development.new) and "Stoltenberg" not in development.new
     assert development.reason.startswith("update: new development (Pyongyang") and development.events == 2
+
+
+@pytest.mark.parametrize(("url", "opinion"), [
+    ("https://www.theguardian.com/commentisfree/2023/jan/30/pyongyang-moscow-nato", True),
+    ("https://www.kompas.com/kolom/read/2023/01/30/korut", True),
+    ("https://www.theguardian.com/world/2023/jan/30/pyongyang-denies-shipping-artillery", False),
+    ("https://example.com/opinionated-pyongyang", False),
+])
+def test_an_opinion_piece_is_its_storys_commentary_never_an_update(reader: Reader, url: str, opinion: bool) -> None:
+    """The development of the update test, published in an opinion section (by its address),
+    joins its story without an alert; the same text in a news section alerts as an update."""
+    first, _, piece = place(reader, [
+        entry(reader, "a", "NATO chief urges South Korea to send weapons to Ukraine", WIRE_LEAD, source="Reuters", own=WIRE),
+        entry(reader, "b", "Stoltenberg presses Seoul to arm Ukraine", "Jens Stoltenberg asked South Korea to rethink its ban on arms exports to Ukraine.", source="Yonhap", own=WIRE, hours=1),
+        entry(
+            reader, "c", "Pyongyang denies shipping artillery to Moscow as Stoltenberg tours Asia",
+            "North Korea's foreign ministry called the NATO visit a prelude to confrontation and denied selling arms to Russia.",
+            source="KCNA Watch", event="denial", hours=8, url=url,
+        ),
+    ])
+    assert piece.story_id == first.story_id
+    if opinion:
+        assert not piece.alert and piece.reason.startswith("opinion on its story") and piece.evidence["opinion"] is True
+    else:
+        assert piece.alert and piece.update and "opinion" not in piece.evidence
 
 
 @pytest.mark.parametrize("hours", [MODEL.quiet / 2, 0.0])

@@ -11,8 +11,9 @@ outlets and languages). An entry is placed against the seed's open items, those 
    and the entry names one of that event's story's names or numbers, it is of that story: it
    alerts as an update saying what is new when it names something the story had not (a name, a
    number, a rare term), and joins the likeliest event without an alert when it names nothing
-   new or comes within the model's `quiet` hours of one of its story's alerts (that alert's
-   coverage). Otherwise it is the first item of a new story and alerts.
+   new, is an opinion piece (by its address: commentary on the story, never a development) or
+   comes within the model's `quiet` hours of one of its story's alerts (that alert's coverage).
+   Otherwise it is the first item of a new story and alerts.
 
 Ties are broken by stable keys (an event's first item key), so the same stored state always gives
 the same decision, whatever order the store returned the members in.
@@ -122,6 +123,8 @@ def assign(entry: Entry, members: Sequence[Member], rules: Rules, model: Model, 
     if p >= model.related and _names_a_story_name(entry, story):
         if not new:  # an update must bring something: a headline with one more word is not news
             return _joined(entry, known, items[0].story_id, eid, f"nothing new for its story, closest {_describe(closest)}: {_because(evidence)}", evidence)
+        if entry.opinion:  # a column, editorial or cartoon comments on its story's events; it is none
+            return _joined(entry, known, items[0].story_id, eid, f"opinion on its story (by its address), closest {_describe(closest)}: {_because(evidence)}", {**evidence, "opinion": True})
         since = _since_alert(entry, [m for m in known if m.story_id == items[0].story_id])
         if since is not None and since < model.quiet:
             # An alert is followed by hours of its coverage: analysis, profiles, columns,

@@ -9,9 +9,11 @@ bytes, and cosines change in the fourth decimal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -22,6 +24,12 @@ from monitor.stories.evidence import Reader as MarkReader
 from monitor.types import Alert
 
 VECTOR_DTYPE = "<f2"
+# Opinion sections' path segments: English (also Korean outlets' English paths: /opinion/),
+# Indonesian, Polish.
+_OPINION = re.compile(
+    r"/(?:commentisfree|comment|opinions?|op-?eds?|editorials?|columns?|columnists?|cartoons?|letters|"
+    r"kolom|opini|opinie|komentarze|felietony|publicystyka)(?:/|$)"
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class Entry:
     headline: frozenset[str] = frozenset()  # the concept groups matched in the title (shown, not decided on)
     marks: Marks = Marks()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+    opinion: bool = False  # published in an opinion section (by its address): commentary, never a development
 
 
 @dataclass(frozen=True)
@@ -74,12 +83,13 @@ class Reader:
         terms: Sequence[str] = (),
         headline: frozenset[str] = frozenset(),
         vector: np.ndarray | None = None,
+        url: str | None = None,
     ) -> Entry:
         """An entry whose MinHash leaves out the seed terms the item matched: every alert of a seed
         shares those, so only the rest tells one story from another."""
         tokens = self.words.of(title, lead, lang) - self.words.of(" ".join(terms), "", lang)
         marks = self.marks.marks(title, lead, lang, source)
-        return Entry(key, seed_id, title, source, lang, at, score, groups, nearcopy.minhash(tokens), len(tokens), headline, marks, unit(vector))
+        return Entry(key, seed_id, title, source, lang, at, score, groups, nearcopy.minhash(tokens), len(tokens), headline, marks, unit(vector), is_opinion(url))
 
     def entry_for(self, alert: Alert, polled: datetime, vector: np.ndarray | None) -> Entry:
         """The entry of an alerting item at its publication time (or when polled, if later or
@@ -92,7 +102,15 @@ class Reader:
         groups = frozenset(m.group for m in catalogue)
         headline = frozenset(m.group for m in catalogue if m.where == "title")
         terms = [m.term for m in catalogue]
-        return self.entry(item.key, alert.seed_id, item.title, item.summary, item.source, item.lang, at, alert.score, groups, terms, headline, vector)
+        return self.entry(item.key, alert.seed_id, item.title, item.summary, item.source, item.lang, at, alert.score, groups, terms, headline, vector, item.url)
+
+
+def is_opinion(url: str | None) -> bool:
+    """Whether an article's address puts it in an opinion section: columns, editorials, cartoons,
+    letters (theguardian.com/commentisfree/…, …/opinion/…, kompas.com/kolom/…, …/opinie/…).
+    Outlets file these under a path of their own in every language we read; the text alone does
+    not tell them from news (a column names people and coins words as a development does)."""
+    return bool(url) and _OPINION.search(urlsplit(url).path.casefold()) is not None
 
 
 def unit(vector: np.ndarray | None) -> np.ndarray | None:

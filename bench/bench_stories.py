@@ -131,7 +131,7 @@ def main() -> int:
 def _kind(reason: str) -> str:
     if reason.startswith("near-duplicate"):
         return "containment" if "words shared" in reason else "near-duplicate"
-    for start, kind in (("update", "update"), ("same event", "same event"), ("nothing new", "nothing new"), ("first", "new story")):
+    for start, kind in (("update", "update"), ("same event", "same event"), ("nothing new", "nothing new"), ("first", "new story"), ("coverage", "coverage of an alert"), ("opinion", "opinion")):
         if reason.startswith(start):
             return kind
     return "other"

@@ -44,6 +44,18 @@ BAD = [
     ('poll_interval = "10m"', '[stories]\nwindow = "0s"', "stories.window", '"0s" is shorter than the minimum 1m'),
     # a feed listed twice was fetched twice per cycle; spellings of one address are one feed
     ('url = "https://b.example.org/rss"', 'url = "https://A.example.org:443/rss"', "feeds[1].url", 'is a duplicate of feeds[0]'),
+    # TOML's nan and inf pass every bound; a huge duration overflowed the first date made from it
+    ('interval = "30m"', "interval = nan", "feeds[1].interval", "nan is not a duration"),
+    ('interval = "30m"', "interval = inf", "feeds[1].interval", "inf is not a duration"),
+    ('interval = "30m"', 'interval = "999999999999d"', "feeds[1].interval", "is longer than the longest duration, 3650d"),
+    ('poll_interval = "10m"', "[fetch]\njitter = nan", "fetch.jitter", "finite number"),
+    ('poll_interval = "10m"', "threshold = nan", "monitor.threshold", "finite number"),
+    # store addresses that SQLAlchemy would only refuse at the first command, with a traceback
+    ('state = "state/x.db"', 'state = "mysql://u@127.0.0.1/x"', "monitor.state", '"mysql://" is no store Seedwatch can use'),
+    ('state = "state/x.db"', 'state = "sqlite://"', "monitor.state", "an in-memory SQLite store forgets everything"),
+    ('state = "state/x.db"', 'state = "postgresql+psycopg2://u@db.example.org/x"', "monitor.state", "needs a driver that is not installed"),
+    ('state = "state/x.db"', 'state = "postgresql+psycopg://u@db.example.org:port/x"', "monitor.state", "is not a number"),
+    ('state = "state/x.db"', 'state = "."', "monitor.state", "is a folder; give the SQLite file in it"),
 ]
 
 
@@ -75,6 +87,12 @@ def test_bad_config_names_key_and_line(tmp_path: Path, old: str, new: str, key: 
     line = int(message.split(":")[1])
     bad_key = key.split(".")[-1]
     assert bad_key in text.splitlines()[line - 1] or "[[feeds]]" in text.splitlines()[line - 1]
+
+
+def test_a_relative_sqlite_url_is_beside_the_config_whatever_the_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir("/")
+    settings = load_settings(_write(tmp_path, GOOD.replace('state = "state/x.db"', 'state = "sqlite:///state/x.db?timeout=5"')))
+    assert settings.state_url == f"sqlite:///{tmp_path / 'state' / 'x.db'}?timeout=5"
 
 
 def test_toml_syntax_error_names_line(tmp_path: Path) -> None:

@@ -72,6 +72,28 @@ def test_replay_bad_line_names_file_and_line(tmp_path):
     assert r.returncode != 0 and f"{items}:2: id:" in r.stderr
 
 
+@pytest.mark.parametrize(("content", "expected"), [
+    (b'{"id": "a", "title": "x"}\n{"id": "b", "title": "Zaha\xefwi"}\n', ":2: not UTF-8 text (byte 27 of the line)"),
+    (b'{"id": "a", "title": "x"}\n[1, 2]\n', ":2: not a JSON object"),
+    (b'{"id": "a", "title": "x\tcut"\n', ":1: not JSON: "),
+])
+def test_replay_unreadable_lines_name_file_line_and_why(tmp_path, content, expected):
+    cfg = write_config(tmp_path, feeds=[])
+    items = tmp_path / "items.jsonl"
+    items.write_bytes(content)
+    r = seedwatch("replay", "-c", str(cfg), "--input", str(items))
+    assert r.returncode == 2 and f"{items}{expected}" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_replay_output_that_cannot_be_written_is_named_before_scoring(tmp_path):
+    cfg = write_config(tmp_path, feeds=[])
+    items = tmp_path / "items.jsonl"
+    items.write_text('{"id": "a", "title": "x"}\n')
+    for output in (tmp_path / "missing" / "out.jsonl", tmp_path):
+        r = seedwatch("replay", "-c", str(cfg), "--input", str(items), "--output", str(output))
+        assert r.returncode == 2 and f"{output}: cannot write the output: " in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
 def test_unknown_profile_seed_is_a_config_error(tmp_path):
     cfg = write_config(tmp_path, feeds=[], extra='[profiles."nope"]\nthreshold = 0.4\n')
     r = seedwatch("check", "-c", str(cfg))

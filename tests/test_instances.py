@@ -22,7 +22,8 @@ from monitor.config import FetchSection
 from monitor.errors import LeaseLost
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.netguard import Guard
-from monitor.service.sharing import dead_here
+from monitor.service.sharing import alive, dead_here
+from monitor.store import InstanceRow
 from monitor.store import InstanceRow, Store
 from monitor.types import FeedState
 from tests.conftest import seedwatch, wait_until, write_config
@@ -321,3 +322,17 @@ def test_per_host_slots_hold_across_instances_on_postgres(pg_url: str, feed_serv
     assert all(getattr(r, "status", None) == 200 for r in results), results
     first, second = sorted(r.at for p in ("/slow0", "/slow1") for r in feed_server.hits(p))
     assert second - first >= 0.9, "the second instance did not wait for the host's one slot"
+
+
+def test_a_killed_daemon_of_this_host_is_not_counted_alive_while_its_heartbeat_is_fresh() -> None:
+    """`status` on the killed daemon's host knows at once; another host's row waits for its heartbeat to age."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    now = datetime.now(timezone.utc)
+    here, elsewhere = socket.gethostname(), "another-host.example"
+
+    def row(host: str, pid: int) -> InstanceRow:
+        return InstanceRow(f"{host}:{pid}:abcdef", host, pid, now, now, "h", "v", 1)
+
+    rows = [row(here, gone.pid), row(here, os.getpid()), row(elsewhere, gone.pid)]
+    assert [r.id for r in alive(rows, now)] == [rows[1].id, rows[2].id]

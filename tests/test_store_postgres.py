@@ -152,8 +152,17 @@ def test_a_server_that_goes_away_costs_runs_not_the_feed(cluster: Cluster, tmp_p
 
 def test_reading_commands_open_postgres_read_only(pg_url: str) -> None:
     url = pg_url
-    with pytest.raises(StoreError, match="holds no seedwatch state yet"):
-        Store(url, readonly=True)
+    empty = Store(url, readonly=True)  # before any daemon ran: an empty store, as with no SQLite file yet
+    try:
+        assert empty.feed_states() == [] and empty.counts()["outbox"] == 0 and "postgres@" in empty.where
+    finally:
+        empty.close()
+    probe = sqlalchemy.create_engine(url)
+    try:
+        with probe.connect() as conn:  # and reading it created nothing
+            assert conn.scalar(sqlalchemy.text("select count(*) from information_schema.tables where table_schema = 'public'")) == 0
+    finally:
+        probe.dispose()
     Store(url).close()  # the first run creates the schema
     reader = Store(url, readonly=True)
     try:

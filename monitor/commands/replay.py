@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from rich.console import Console
 from rich.progress import Progress
@@ -41,18 +42,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 def read_items(path: Path) -> Iterator[tuple[int, dict]]:
     """(line number, object) for each non-empty line; ConfigError naming file:line for bad input."""
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open("rb")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with handle:
-        for n, line in enumerate(handle, start=1):
+        for n, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ConfigError(f"{path}:{n}: not UTF-8 text (byte {exc.start + 1} of the line); JSONL is UTF-8") from None
             if not line.strip():
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ConfigError(f"{path}:{n}: not JSON: {exc.msg}") from None
-            if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not obj["id"]:
+                raise ConfigError(f"{path}:{n}: not JSON: {exc.msg} (column {exc.colno})") from None
+            if not isinstance(obj, dict):
+                raise ConfigError(f"{path}:{n}: not a JSON object ({{\"id\": …, \"title\": …}} a line)")
+            if not isinstance(obj.get("id"), str) or not obj["id"]:
                 raise ConfigError(f"{path}:{n}: id: required, a non-empty string")
             for key in ("title", "summary", "lang"):
                 if obj.get(key) is not None and not isinstance(obj[key], str):
@@ -70,6 +77,13 @@ def read_labels(path: Path) -> dict[str, int]:
     return labels
 
 
+def _output(path: str) -> TextIO:
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write the output: {exc.strerror or exc}") from None
+
+
 def to_item(obj: dict) -> FeedItem:
     return FeedItem(key=obj["id"], feed_url="", title=obj.get("title") or "", url=obj.get("url"), summary=obj.get("summary") or "", published=None, source=obj.get("source") or "", lang=obj.get("lang"), text=obj.get("text") or "")
 
@@ -77,13 +91,14 @@ def to_item(obj: dict) -> FeedItem:
 def run(args: argparse.Namespace) -> int:
     labels = read_labels(Path(args.labels)) if args.labels else None
     rows = list(read_items(Path(args.input)))
+    out = _output(args.output) if args.output else (None if labels is not None else sys.stdout)  # before the model loads
     with scoring(args.config) as loaded:
         profiles = loaded.profiles
         if args.seed:
             profiles = [p for p in profiles if p.seed_id == args.seed]
             if not profiles:
                 raise ConfigError(f"no seed {args.seed!r}")
-        judged = _replay(loaded.engine, profiles, rows, labels, args.output)
+        judged = _replay(loaded.engine, profiles, rows, labels, out)
     if labels is not None:
         console = Console()
         for profile in profiles:
@@ -91,9 +106,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _replay(engine: Relevance, profiles: list[TopicProfile], rows: list[tuple[int, dict]], labels: dict[str, int] | None, output: str | None) -> dict[str, list[Judged]]:
-    """Score every row against every profile, in batches (one embedding call each); write the lines."""
-    out = open(output, "w", encoding="utf-8") if output else (None if labels is not None else sys.stdout)
+def _replay(engine: Relevance, profiles: list[TopicProfile], rows: list[tuple[int, dict]], labels: dict[str, int] | None, out: TextIO | None) -> dict[str, list[Judged]]:
+    """Score every row against every profile, in batches (one embedding call each); write the
+    lines to `out` (closed at the end unless it is stdout)."""
     judged: dict[str, list[Judged]] = {p.seed_id: [] for p in profiles}
     try:
         with Progress(console=Console(stderr=True), transient=True, disable=len(rows) < PROGRESS_MIN) as progress:

@@ -27,6 +27,8 @@ from monitor.config.values import (
     parse_listen,
     parse_quiet_hours,
     parse_size,
+    sqlite_path,
+    store_problem,
     zone,
 )
 from monitor.urls import BadUrl, Url, parse_url
@@ -42,7 +44,8 @@ EnvStr = Annotated[str, BeforeValidator(lambda v: interpolate(v) if isinstance(v
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # nan and inf pass every bound (nan compares false): a float key is a finite number
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class MonitorSection(_Model):
@@ -259,13 +262,26 @@ class Settings(_Model):
             first[key] = i
         return self
 
+    @model_validator(mode="after")
+    def _store(self) -> "Settings":
+        """A store address Seedwatch can open: refused here, with the key, not at the first write."""
+        problem = store_problem(self.monitor.state)
+        path = sqlite_path(self.monitor.state)
+        if problem is None and path is not None and self.path and self.resolve(path).is_dir():
+            problem = f"\"{self.resolve(path)}\" is a folder; give the SQLite file in it, e.g. \"{Path(path) / 'seedwatch.db'}\""
+        if problem:
+            raise ValueError(f"monitor.state: {problem}")
+        return self
+
     @property
     def state_url(self) -> str:
-        """SQLAlchemy URL for the store (a bare path means SQLite)."""
-        state = self.monitor.state
-        if "://" in state:
-            return state
-        return f"sqlite:///{self.resolve(state)}"
+        """SQLAlchemy URL for the store (a bare path means SQLite); a relative SQLite file is
+        beside the config, whichever folder the command runs in."""
+        path = sqlite_path(self.monitor.state)
+        if path is None:
+            return self.monitor.state
+        query = self.monitor.state.partition("?")[2] if "://" in self.monitor.state else ""
+        return f"sqlite:///{self.resolve(path)}" + (f"?{query}" if query else "")
 
     @property
     def seeds_dir(self) -> Path:

@@ -3,16 +3,19 @@ quiet hours and cron schedules. Each parser raises ValueError with a message a p
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable
 from datetime import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
 
+MAX_DURATION = 3650 * 86400.0  # ten years: longer than any interval, window or age a monitor needs
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$")
 _SIZE_UNITS = {None: 1, "B": 1, "KB": 1000, "KiB": 1024, "MB": 10**6, "MiB": 2**20, "GB": 10**9, "GiB": 2**30}
@@ -22,18 +25,28 @@ _QUIET = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-
 
 
 def parse_duration(value: Any) -> float:
-    """"90s", "10m", "1h30m", "2d" or a number of seconds -> seconds."""
+    """"90s", "10m", "1h30m", "2d" or a number of seconds -> seconds, at most MAX_DURATION
+    (TOML's nan and inf, and "999999999999d", would pass any minimum and break the first date
+    computed from them)."""
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a duration like \"10m\"")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a duration like \"10m\"")
         if value < 0:
             raise ValueError(f"{value!r} is negative")
-        return float(value)
+        return _bounded(float(value), repr(value))
     m = _DURATION.match(value.strip()) if isinstance(value, str) and value.strip() else None
     if not m or not any(m.groups()):
         raise ValueError(f"\"{value}\" is not a duration like \"10m\"")
     d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
-    return d * 86400 + h * 3600 + mi * 60 + s
+    return _bounded(d * 86400 + h * 3600 + mi * 60 + s, f"\"{value}\"")
+
+
+def _bounded(seconds: float, shown: str) -> float:
+    if seconds > MAX_DURATION:
+        raise ValueError(f"{shown} is longer than the longest duration, {format_duration(MAX_DURATION)}")
+    return seconds
 
 
 def duration_at_least(minimum: float, why: str) -> Callable[[Any], float]:
@@ -55,6 +68,40 @@ def format_duration(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{seconds / size:g}{unit}"
     return f"{seconds:g}s"
+
+
+def sqlite_path(state: str) -> str | None:
+    """The file of a SQLite store address (a bare path, or sqlite:///relative or sqlite:////absolute),
+    None for another store."""
+    scheme, sep, rest = state.partition("://")
+    if not sep:
+        return state
+    return rest[1:].partition("?")[0] if scheme.lower().partition("+")[0] == "sqlite" and rest.startswith("/") else None
+
+
+def store_problem(state: str) -> str | None:
+    """Why Seedwatch could not open this store address, or None. Only SQLite and PostgreSQL
+    through psycopg are installed; SQLAlchemy would otherwise fail at the first command with a
+    missing module or dialect. Parsed by hand, so reading a config does not import SQLAlchemy."""
+    scheme, sep, rest = state.partition("://")
+    if not sep:
+        return None if state.strip() else "is empty: give the SQLite file (e.g. \"../state/seedwatch.db\") or a postgresql+psycopg:// address"
+    backend, _, driver = scheme.lower().partition("+")
+    if backend == "sqlite":
+        if driver not in ("", "pysqlite"):
+            return f"the SQLite driver \"{driver}\" is not installed; write sqlite:///path/to/seedwatch.db"
+        if not rest.startswith("/") or rest[1:] in ("", ":memory:"):
+            return "an in-memory SQLite store forgets everything at exit; give a file: sqlite:///path/to/seedwatch.db or a bare path"
+        return None
+    if backend in ("postgresql", "postgres"):
+        if backend == "postgres" or driver not in ("", "psycopg"):
+            return f"write postgresql+psycopg://user@host/db (\"{scheme}\" needs a driver that is not installed)"
+        try:
+            urlsplit(state).port
+        except ValueError:
+            return f"the port in {scheme}://{rest.split('@')[-1].split('/')[0]} is not a number"
+        return None
+    return f"\"{scheme}://\" is no store Seedwatch can use: a SQLite file (a bare path or sqlite:///…) or PostgreSQL (postgresql+psycopg://…)"
 
 
 def parse_size(value: Any) -> int:

@@ -113,8 +113,10 @@ def _running(pid: int) -> bool:
 
 
 def alive(rows: list[InstanceRow], now: datetime) -> list[InstanceRow]:
-    """The daemons whose heartbeat is recent enough to count them running."""
-    return [r for r in rows if now - r.heartbeat <= timedelta(seconds=DEAD_AFTER * BEAT)]
+    """The daemons whose heartbeat is recent enough to count them running, less those of this
+    host whose process is gone (a kill -9 is known at once here, not after the heartbeat ages)."""
+    here = socket.gethostname()
+    return [r for r in rows if now - r.heartbeat <= timedelta(seconds=DEAD_AFTER * BEAT) and not (r.host == here and r.pid > 0 and not _running(r.pid))]
 
 
 def configs_differ(live: list[InstanceRow]) -> bool:

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
@@ -63,7 +63,12 @@ class Database:
         try:
             if readonly:
                 with self.read("cannot open the state store") as conn:
-                    migrations.check_readable(conn, self.where)
+                    empty = migrations.recorded_version(conn) is None
+                    if not empty:
+                        migrations.check_readable(conn, self.where)
+                if empty:  # a database no daemon has used yet reads as an empty store, as a SQLite file not made yet does
+                    self.engine.dispose()
+                    self.engine = _empty_store()
             else:
                 with self.write("cannot open the state store") as conn:
                     migrations.upgrade(conn, self.where)
@@ -96,7 +101,7 @@ class Database:
     @property
     def where(self) -> str:
         """The store as a person names it: the SQLite file, or the URL without its password."""
-        return str(self.path) if self.path is not None else self.engine.url.render_as_string(hide_password=True)
+        return str(self.path) if self.path is not None else make_url(self.url).render_as_string(hide_password=True)
 
     def error(self, doing: str, exc: SQLAlchemyError) -> StoreError:
         """A StoreError naming the store, the driver's own message and the way out."""

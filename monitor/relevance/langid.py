@@ -20,7 +20,17 @@ _SCRIPTS = (
     (re.compile(r"[\uac00-\ud7a3]"), "ko"),
     (re.compile(r"[\u3040-\u30ff]"), "ja"),
     (re.compile(r"[\u4e00-\u9fff]"), "zh"),
+    # scripts one language writes among those we know: the word lists of a Latin language
+    # would otherwise claim the text by its few Latin words (a name, a URL)
+    (re.compile(r"[\u0370-\u03ff]"), "el"),
+    (re.compile(r"[\u0590-\u05ff]"), "he"),
+    (re.compile(r"[\u0900-\u097f]"), "hi"),
+    (re.compile(r"[\u0980-\u09ff]"), "bn"),
+    (re.compile(r"[\u0b80-\u0bff]"), "ta"),
+    (re.compile(r"[\u0e00-\u0e7f]"), "th"),
 )
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+ARABIC_SCRIPT = ("ar", "fa", "ur")  # told apart by their common words
 
 
 class LanguageGuesser:
@@ -41,15 +51,29 @@ class LanguageGuesser:
             self._common = common
         return self._common
 
+    def _arabic(self) -> dict[str, frozenset[str]]:
+        return {lang: frozenset(top_n_list(lang, COMMON_WORDS, wordlist=WORDLIST)) for lang in ARABIC_SCRIPT}
+
     def detect(self, text: str) -> str | None:
         """The most likely language of `text`, or None when nothing points anywhere."""
+        letters: list[str] | None = None  # made only when a script of one language shows up
         for pattern, lang in _SCRIPTS:
             if pattern.search(text):
-                return lang
+                if lang in ("ko", "ja", "zh"):
+                    return lang
+                letters = letters if letters is not None else [c for c in text if c.isalpha()]
+                if _share(pattern, letters) > 0.5:
+                    return lang
         words = tokenize(text)[1]
-        best, best_hits = None, 0
-        for lang, common in self._lists().items():
+        arabic = _ARABIC.search(text) is not None and _share(_ARABIC, [c for c in text if c.isalpha()]) > 0.5
+        best, best_hits = ("ar" if arabic else None), 0
+        for lang, common in (self._arabic() if arabic else self._lists()).items():
             hits = sum(1 for w in words if w in common)
             if hits > best_hits:
                 best, best_hits = lang, hits
         return best
+
+
+def _share(pattern: re.Pattern[str], letters: list[str]) -> float:
+    """The share of the letters in the script `pattern` matches."""
+    return sum(1 for c in letters if pattern.match(c)) / len(letters) if letters else 0.0

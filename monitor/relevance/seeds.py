@@ -8,6 +8,7 @@ The seed id is the file's stem, stable across renames of its content.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from monitor.errors import ConfigError
@@ -35,9 +36,7 @@ def load_seed(path: Path) -> Seed:
         size = path.stat().st_size
         if size > MAX_SEED_BYTES:
             raise ConfigError(f"{path}: seed is {size // 1024} KiB, over the {MAX_SEED_BYTES // 1024} KiB limit: a seed is one article; keep its text only")
-        raw = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: seed is not UTF-8 text (byte {exc.start})") from None
+        raw = _decode(path.read_bytes(), path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read seed: {exc.strerror or exc}") from None
     header, body = _split_header(raw, path)
@@ -52,6 +51,25 @@ def load_seed(path: Path) -> Seed:
         lang=header.get("lang"),
         path=str(path),
     )
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """A seed's text: UTF-8, or what its byte-order mark says (editors on Windows save UTF-16
+    with one, and UTF-8 with a mark of its own). A seed is never guessed at: without a mark,
+    UTF-16's NUL bytes would read as a string of odd one-letter "words"."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ConfigError(f"{path}: seed starts with a {codec.upper()} byte-order mark but is not {codec.upper()} text (byte {exc.start + len(bom)})") from None
+    if b"\x00" in data:
+        raise ConfigError(f"{path}: seed holds NUL bytes (UTF-16 without a byte-order mark?); save it as UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: seed is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
 
 
 def _split_header(raw: str, path: Path) -> tuple[dict[str, str], str]:

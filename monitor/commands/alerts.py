@@ -84,9 +84,13 @@ def run_retry(args: argparse.Namespace) -> int:
             return 0
         app.deliverer.run_once(now, alert_id=args.id)
         disabled = {name for name, r in app.deliverer.sink_rows(now).items() if r.disabled_at}
+        configured = {h.name for h in app.settings.webhooks}
         ok = True
         for r in app.store.recent_alerts(1000, alert_id=args.id):
-            if r.status == "sent":
+            if r.sink and r.sink not in configured and r.status != "sent":
+                ok = False
+                print(f"{args.id} -> {r.sink}: not sent: no sink {r.sink} in the config any more (the delivery waits should it come back)")
+            elif r.status == "sent":
                 print(f"{args.id} -> {r.sink}: sent")
             elif r.sink in disabled:
                 ok = False

@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         rows = feed_rows(settings, store)
         alerts = store.recent_alerts(limit=SHOW * 4)
         counts = store.counts()
+        configured = {h.name for h in settings.webhooks}
+        unconfigured = {sink: n for sink, n in store.pending_by_sink().items() if sink not in configured}
         instances = store.instances()
     finally:
         store.close()
@@ -66,12 +68,12 @@ def run(args: argparse.Namespace) -> int:
     live = alive(instances, now)
     health = probe_health(settings) if pid or live else None
     if args.json:
-        print(json.dumps(_as_json(settings, pid, health, rows, alerts, counts, instances, live), ensure_ascii=False))
+        print(json.dumps(_as_json(settings, pid, health, rows, alerts, counts, instances, live) | {"unconfigured_sinks": unconfigured}, ensure_ascii=False))
         return 0
     console = Console()
     console.print(f"[bold]seedwatch[/] config {escape(printable(settings.path))}  state {escape(printable(settings.state_url))}")
     console.print(f"daemon {_daemon_line(pid, live, now)}" + (f", {escape(printable(health, 300))}" if health else ""))
-    console.print(_summary(rows, counts))
+    console.print(_summary(rows, counts, unconfigured))
     failing = sorted((r for r in rows if r.status in ("failing", "silent", "disabled")), key=lambda r: -r.consecutive_failures)
     if failing:
         console.print(feeds_table(failing[:SHOW], now, title=f"Failing feeds ({len(failing)})"))
@@ -88,13 +90,17 @@ def _daemon_line(pid: int | None, live: list[InstanceRow], now: datetime) -> str
     return f"{len(live)} running: {each}" + ("; [red]their configs or seeds differ[/]" if configs_differ(live) else "")
 
 
-def _summary(rows: list[FeedRow], counts: dict[str, int]) -> Table:
+def _summary(rows: list[FeedRow], counts: dict[str, int], unconfigured: dict[str, int]) -> Table:
     by_status = Counter(r.status for r in rows)
     table = Table(title="Summary", title_justify="left", show_header=False)
     table.add_column("what")
     table.add_column("value")
     table.add_row("feeds", f"{len(rows)}: " + ", ".join(f"[{STYLE[s]}]{by_status[s]} {s}[/]" for s in STYLE if by_status[s]))
-    table.add_row("outbox", f"{counts['outbox']} pending, {counts['dead']} dead")
+    waiting = (
+        f"; [yellow]{sum(unconfigured.values())} of them for sinks no longer in the config ({escape(', '.join(sorted(unconfigured)))}): they wait until the sink is back[/]"
+        if unconfigured else ""
+    )
+    table.add_row("outbox", f"{counts['outbox']} pending, {counts['dead']} dead{waiting}")
     table.add_row("stored", f"{counts['items']} items, {counts['alerts']} alerts")
     return table
 

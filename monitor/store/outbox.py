@@ -68,6 +68,12 @@ class OutboxStore(Database):
                 "dead": conn.scalar(select(func.count()).select_from(deliveries).where(deliveries.c.status == "dead")) or 0,
             }
 
+    def pending_by_sink(self) -> dict[str, int]:
+        """Pending deliveries per sink name, those of sinks no longer configured included."""
+        with self.read() as conn:
+            rows = conn.execute(select(deliveries.c.sink, func.count()).where(deliveries.c.status == "pending").group_by(deliveries.c.sink)).all()
+        return {sink: n for sink, n in rows}
+
     def claim_due(self, now: datetime, sink: str, claimer: str, until: datetime, limit: int, alert_id: str | None = None) -> list[PendingDelivery]:
         """Claim up to `limit` due deliveries of one sink for `claimer` until `until`, and return them, oldest due first.
 

@@ -95,6 +95,20 @@ def test_a_relative_sqlite_url_is_beside_the_config_whatever_the_working_folder(
     assert settings.state_url == f"sqlite:///{tmp_path / 'state' / 'x.db'}?timeout=5"
 
 
+def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "seedwatch.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert len(load_settings(path).feeds) == 2
+
+
+def test_a_config_not_in_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "seedwatch.toml"
+    path.write_bytes(GOOD.replace('name = "A"', 'name = "Wiadomo\u015bci"').encode("cp1250"))
+    line = next(n for n, x in enumerate(GOOD.splitlines(), 1) if x.startswith('name = "A"'))
+    with pytest.raises(ConfigError, match=rf"^{path}:{line}: not UTF-8 text .*save the config as UTF-8"):
+        load_settings(path)
+
+
 def test_toml_syntax_error_names_line(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD + "\n[[feeds]\n")
     with pytest.raises(ConfigError, match=r"seedwatch.toml: .*line \d+"):

@@ -90,16 +90,21 @@ def test_paraphrases_in_other_words_join_on_meaning_and_names_and_say_why(reader
     assert second.evidence["with"] == "a" and second.evidence["probability"] >= MODEL.join and "500,000" in second.evidence["shared"]
 
 
-def test_a_development_alerts_as_an_update_that_says_what_is_new(reader: Reader) -> None:
-    first, repeat, development = place(reader, [
+def _wire_then_development(reader: Reader, url: str | None = None) -> list[Decision]:
+    """Two reports of the NATO visit, then hours later North Korea's denial (published at `url`)."""
+    return place(reader, [
         entry(reader, "a", "NATO chief urges South Korea to send weapons to Ukraine", WIRE_LEAD, source="Reuters", own=WIRE),
         entry(reader, "b", "Stoltenberg presses Seoul to arm Ukraine", "Jens Stoltenberg asked South Korea to rethink its ban on arms exports to Ukraine.", source="Yonhap", own=WIRE, hours=1),
         entry(
             reader, "c", "Pyongyang denies shipping artillery to Moscow as Stoltenberg tours Asia",
             "North Korea's foreign ministry called the NATO visit a prelude to confrontation and denied selling arms to Russia.",
-            source="KCNA Watch", event="denial", hours=8,
+            source="KCNA Watch", event="denial", hours=8, url=url,
         ),
     ])
+
+
+def test_a_development_alerts_as_an_update_that_says_what_is_new(reader: Reader) -> None:
+    first, repeat, development = _wire_then_development(reader)
     assert (repeat.alert, development.alert, development.update) == (False, True, True)
     assert development.story_id == first.story_id and development.event_id not in (first.event_id, repeat.event_id)
     assert {"Pyongyang", "Moscow"} <= set(development.new) and "Stoltenberg" not in development.new
@@ -115,15 +120,7 @@ def test_a_development_alerts_as_an_update_that_says_what_is_new(reader: Reader)
 def test_an_opinion_piece_is_its_storys_commentary_never_an_update(reader: Reader, url: str, opinion: bool) -> None:
     """The development of the update test, published in an opinion section (by its address),
     joins its story without an alert; the same text in a news section alerts as an update."""
-    first, _, piece = place(reader, [
-        entry(reader, "a", "NATO chief urges South Korea to send weapons to Ukraine", WIRE_LEAD, source="Reuters", own=WIRE),
-        entry(reader, "b", "Stoltenberg presses Seoul to arm Ukraine", "Jens Stoltenberg asked South Korea to rethink its ban on arms exports to Ukraine.", source="Yonhap", own=WIRE, hours=1),
-        entry(
-            reader, "c", "Pyongyang denies shipping artillery to Moscow as Stoltenberg tours Asia",
-            "North Korea's foreign ministry called the NATO visit a prelude to confrontation and denied selling arms to Russia.",
-            source="KCNA Watch", event="denial", hours=8, url=url,
-        ),
-    ])
+    first, _, piece = _wire_then_development(reader, url)
     assert piece.story_id == first.story_id
     if opinion:
         assert not piece.alert and piece.reason.startswith("opinion on its story") and piece.evidence["opinion"] is True

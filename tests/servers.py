@@ -285,6 +285,9 @@ class WebhookReceiver(_Base):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                if len(body) < length:  # the sender died mid-request (kill -9): no delivery took place
+                    self.close_connection = True
+                    return
                 with server.lock:
                     queue = server.script.get(self.path, [])
                     status, headers = queue.pop(0) if queue else (200, {})

@@ -116,6 +116,7 @@ def test_a_development_alerts_as_an_update_that_says_what_is_new(reader: Reader)
     ("https://www.kompas.com/kolom/read/2023/01/30/korut", True),
     ("https://www.theguardian.com/world/2023/jan/30/pyongyang-denies-shipping-artillery", False),
     ("https://example.com/opinionated-pyongyang", False),
+    ("http://[malformed/opinion/pyongyang", False),  # a link no parser reads is no opinion address, and no crash
 ])
 def test_an_opinion_piece_is_its_storys_commentary_never_an_update(reader: Reader, url: str, opinion: bool) -> None:
     """The development of the update test, published in an opinion section (by its address),

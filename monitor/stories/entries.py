@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -22,6 +21,7 @@ from monitor.stories import nearcopy
 from monitor.stories.evidence import Marks
 from monitor.stories.evidence import Reader as MarkReader
 from monitor.types import Alert
+from monitor.urls import Url, parse_url
 
 VECTOR_DTYPE = "<f2"
 # Opinion sections' path segments: English (also Korean outlets' English paths: /opinion/),
@@ -110,7 +110,8 @@ def is_opinion(url: str | None) -> bool:
     letters (theguardian.com/commentisfree/…, …/opinion/…, kompas.com/kolom/…, …/opinie/…).
     Outlets file these under a path of their own in every language we read; the text alone does
     not tell them from news (a column names people and coins words as a development does)."""
-    return bool(url) and _OPINION.search(urlsplit(url).path.casefold()) is not None
+    parsed = parse_url(url)  # never raises: a malformed link is no opinion address
+    return isinstance(parsed, Url) and _OPINION.search(parsed.path.casefold()) is not None
 
 
 def unit(vector: np.ndarray | None) -> np.ndarray | None:

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     live = alive(instances, now)
     health = probe_health(settings) if pid or live else None
     if args.json:
-        print(json.dumps(_as_json(settings, pid, health, rows, alerts, counts, instances, live) | {"unconfigured_sinks": unconfigured}, ensure_ascii=False))
+        print(json.dumps(_as_json(settings, pid, health, rows, alerts, counts, unconfigured, instances, live), ensure_ascii=False))
         return 0
     console = Console()
     console.print(f"[bold]seedwatch[/] config {escape(printable(settings.path))}  state {escape(printable(settings.state_url))}")
@@ -135,7 +135,8 @@ def _alerts_table(alerts: list[AlertRow], now: datetime) -> Table:
 
 
 def _as_json(
-    settings: Settings, pid: int | None, health: str | None, rows: list[FeedRow], alerts: list[AlertRow], counts: dict[str, int], instances: list[InstanceRow], live: list[InstanceRow]
+    settings: Settings, pid: int | None, health: str | None, rows: list[FeedRow], alerts: list[AlertRow], counts: dict[str, int], unconfigured: dict[str, int],
+    instances: list[InstanceRow], live: list[InstanceRow],
 ) -> dict:
     iso = lambda d: d.isoformat(timespec="seconds") if d else None  # noqa: E731
     due = sorted((r for r in rows if r.next_poll), key=lambda r: r.next_poll.timestamp() if r.next_poll else 0.0)
@@ -152,6 +153,7 @@ def _as_json(
         "failing": [{"url": r.url, "name": r.name, "failures": r.consecutive_failures, "kind": r.last_error_kind, "error": r.last_error} for r in rows if r.status in ("failing", "silent", "disabled")],
         "next_polls": [{"url": r.url, "at": iso(r.next_poll)} for r in due[:SHOW]],
         "outbox": counts["outbox"],
+        "unconfigured_sinks": unconfigured,
         "dead": counts["dead"],
         "items": counts["items"],
         "alerts": [{"id": a.id, "seed": a.seed_id, "score": a.score, "title": a.title, "created_at": iso(a.created_at), "delivery": d} for a, d in _grouped(alerts)],

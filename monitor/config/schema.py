@@ -267,8 +267,9 @@ class Settings(_Model):
         """A store address Seedwatch can open: refused here, with the key, not at the first write."""
         problem = store_problem(self.monitor.state)
         path = sqlite_path(self.monitor.state)
-        if problem is None and path is not None and self.path and self.resolve(path).is_dir():
-            problem = f"\"{self.resolve(path)}\" is a folder; give the SQLite file in it, e.g. \"{Path(path) / 'seedwatch.db'}\""
+        file = self.resolve(path) if path is not None and self.path else None
+        if problem is None and file is not None and file.is_dir():
+            problem = f"\"{file}\" is a folder; give the SQLite file in it, e.g. \"{Path(path) / 'seedwatch.db'}\""
         if problem:
             raise ValueError(f"monitor.state: {problem}")
         return self

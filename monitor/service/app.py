@@ -31,7 +31,7 @@ from monitor.service.clock import utcnow
 from monitor.service.embedder import EmbedError, EmbedWorker
 from monitor.service.loading import Loaded, build_profiles, load, read
 from monitor.service.sharing import lease_time
-from monitor.store import Store
+from monitor.store import Lease, Store
 from monitor.types import RunReport, Seed, TopicProfile
 
 __all__ = ["App", "read", "scoring"]
@@ -108,17 +108,23 @@ class App:
             for future in futures:
                 yield future.result()
 
+    def lease(self, feed: FeedConfig, holder: str, now: datetime, due_by: datetime) -> Lease | None:
+        """The feed's lease for `holder` (monitor.store.feeds.lease_feed), or None when the store
+        cannot say: the run goes ahead without one, meets the same fault and records it with its
+        backoff (a store outage must not take feeds off the schedule). Should the store come back
+        meanwhile, the worst is a second GET: items, alerts and stories are still written once
+        (unique keys, the per-seed story lock)."""
+        try:
+            return self.store.lease_feed(feed.url, feed.name, holder, now, now + lease_time(self.settings), due_by)
+        except StoreError:
+            return None
+
     def _poll_once(self, feed: FeedConfig, holder: str | None) -> RunReport:
         now = utcnow()
-        if holder is None:
-            return run_feed(feed, replace(self.deps, holder=None), now)
-        try:
-            lease = self.store.lease_feed(feed.url, feed.name, holder, now, now + lease_time(self.settings), datetime.max.replace(tzinfo=timezone.utc))
-        except StoreError:
-            return run_feed(feed, replace(self.deps, holder=None), now)
-        if not lease.granted:
+        lease = self.lease(feed, holder, now, datetime.max.replace(tzinfo=timezone.utc)) if holder is not None else None
+        if lease is not None and not lease.granted:
             return RunReport(feed.url, "left", error=f"being polled by {lease.holder} (its lease ends {lease.retry_at:%H:%M:%S} UTC)" if lease.retry_at else "being polled by another instance")
-        return run_feed(feed, replace(self.deps, holder=holder), now)
+        return run_feed(feed, replace(self.deps, holder=holder if lease is not None else None), now)
 
     def close(self) -> None:
         if self.parser is not None:

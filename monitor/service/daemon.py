@@ -34,8 +34,7 @@ from monitor.service.lock import acquire_lock
 from monitor.service.metrics import Metrics
 from monitor.service.notify import Notifier
 from monitor.service.reload import Reloading
-from monitor.service.sharing import BEAT, DUE_GRACE, Presence, dead_here, lease_time
-from monitor.store import Lease
+from monitor.service.sharing import BEAT, DUE_GRACE, Presence, dead_here
 from monitor.types import FeedState, RunReport
 
 log = logging.getLogger("seedwatch.daemon")
@@ -200,7 +199,7 @@ class Daemon(Reloading):
         when: datetime | None = None
         try:
             now = utcnow()
-            lease = self._lease(feed, now)
+            lease = self.app.lease(feed, self.presence.id, now, now + DUE_GRACE)
             if lease is not None and not lease.granted:
                 self.metrics.leases_skipped.inc()
                 when = (lease.retry_at or now) + timedelta(seconds=self.app.rng.uniform(0, 1))
@@ -221,16 +220,6 @@ class Daemon(Reloading):
             if current is not None:
                 when = when or (report.next_poll if report is not None else None)
                 self._schedule_feed(current, when or utcnow() + timedelta(seconds=self.app.settings.feed_interval(current)))
-
-    def _lease(self, feed: FeedConfig, now: datetime) -> Lease | None:
-        """The feed's lease, or None when the store cannot say: the run goes ahead without one, meets
-        the same fault and records it with its backoff (a store outage must not take feeds off the
-        schedule). Should the store come back meanwhile, the worst is a second GET: items, alerts
-        and stories are still written once (unique keys, the per-seed story lock)."""
-        try:
-            return self.app.store.lease_feed(feed.url, feed.name, self.presence.id, now, now + lease_time(self.app.settings), now + DUE_GRACE)
-        except StoreError:
-            return None
 
     def _stored_next(self, url: str) -> datetime | None:
         state = self._stored_state(url)

@@ -97,26 +97,29 @@ def dead_here(holders: list[str]) -> list[str]:
     for holder in holders:
         host, _, rest = holder.partition(":")
         pid = rest.partition(":")[0]
-        if host == here and pid.isdigit() and not _running(int(pid)):
+        if pid.isdigit() and _gone(host, int(pid), here):
             dead.append(holder)
     return dead
 
 
-def _running(pid: int) -> bool:
+def _gone(host: str, pid: int, here: str) -> bool:
+    """Whether (host, pid) was a process of this host (`here`) that no longer runs."""
+    if host != here or pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
+        return True
     except PermissionError:  # someone else's process, alive
         pass
-    return True
+    return False
 
 
 def alive(rows: list[InstanceRow], now: datetime) -> list[InstanceRow]:
     """The daemons whose heartbeat is recent enough to count them running, less those of this
     host whose process is gone (a kill -9 is known at once here, not after the heartbeat ages)."""
     here = socket.gethostname()
-    return [r for r in rows if now - r.heartbeat <= timedelta(seconds=DEAD_AFTER * BEAT) and not (r.host == here and r.pid > 0 and not _running(r.pid))]
+    return [r for r in rows if now - r.heartbeat <= timedelta(seconds=DEAD_AFTER * BEAT) and not _gone(r.host, r.pid, here)]
 
 
 def configs_differ(live: list[InstanceRow]) -> bool:

@@ -82,11 +82,11 @@ def test_paraphrases_in_other_words_join_on_meaning_and_names_and_say_why(reader
     first, second = place(reader, [
         # two reports of one wire story: cosine 0.95, as e5 gives Reuters' and Yonhap's in test_stories_languages
         entry(reader, "a", "South Korea to lend 500,000 artillery shells to the US", "Seoul will send the rounds to Washington, which is expected to pass them to Ukraine, officials said.", source="Reuters", event="shells", own=WIRE),
-        entry(reader, "b", "Seoul agrees to ship 500,000 rounds bound for Ukraine", "The shells go to the US military first, sidestepping South Korea's rule against arming countries at war.", source="Yonhap", event="shells", own=WIRE, hours=2),
+        entry(reader, "b", "Seoul agrees to ship 500,000 rounds bound for Ukraine", "The shells go to the US military first, sidestepping South Korea's rule against arming countries at war.", source="Yonhap", event="shells", own=WIRE, hours=0.5),
     ])
     assert second.story_id == first.story_id and second.event_id == first.event_id and not second.alert
     assert second.reason.startswith("same event as “South Korea to lend")
-    assert "similarity 0.9" in second.reason and "500,000" in second.reason and "2 h apart" in second.reason
+    assert "similarity 0.9" in second.reason and "500,000" in second.reason and "0.5 h apart" in second.reason
     assert second.evidence["with"] == "a" and second.evidence["probability"] >= MODEL.join and "500,000" in second.evidence["shared"]
 
 

@@ -11,7 +11,6 @@ from tests.feeds import KORUT, RELATED_ID, UNRELATED, rss
 from tests.servers import FeedServer, WebhookReceiver
 
 
-
 def test_daemon_alerts_once_across_restart(tmp_path: Path, feed_server: FeedServer, receiver: WebhookReceiver) -> None:
     url = feed_server.set("/news", rss(UNRELATED), etag='"a"')
     cfg = write_config(tmp_path, feeds=[{"url": url, "name": "news", "interval": "1s"}], webhooks=[{"name": "hook", "url": receiver.url("/hook")}])

@@ -16,7 +16,7 @@ from pathlib import Path
 from monitor.delivery.deliver import Deliverer
 from monitor.ingest.netguard import Guard, deadline, guarded_client
 from monitor.store import Store
-from tests.conftest import start_seedwatch, stop_seedwatch, seedwatch, wait_until, write_config
+from tests.conftest import seedwatch, start_seedwatch, stop_seedwatch, wait_until, write_config
 from tests.outbox import alert, hook, queue, statuses, store
 from tests.servers import WebhookReceiver
 

@@ -23,7 +23,6 @@ from monitor.errors import LeaseLost
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.netguard import Guard
 from monitor.service.sharing import alive, dead_here
-from monitor.store import InstanceRow
 from monitor.store import InstanceRow, Store
 from monitor.types import FeedState
 from tests.conftest import seedwatch, wait_until, write_config

@@ -73,6 +73,17 @@ def add_config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", "-c", metavar="PATH", help="config file (default: $SEEDWATCH_CONFIG, ./config/seedwatch.toml, /etc/seedwatch/seedwatch.toml)")
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a count of rows or stories to show)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not at least 1")
+    return value
+
+
 def apply_log_format(args: argparse.Namespace, configured: str) -> None:
     """Switch to the config's monitor.log_format unless --log-format was given (the flag wins)."""
     if not args.log_format and configured != "text":

@@ -68,6 +68,10 @@ def test_alerts_lists_failed_and_retry_resends(tmp_path: Path, receiver: Webhook
 
     failed = seedwatch("alerts", "--failed", "--json", "--config", str(cfg))
     assert [json.loads(line)["id"] for line in failed.stdout.splitlines()] == [bad.id]
+    one = seedwatch("alerts", "--json", "--limit", "1", "--config", str(cfg))
+    assert one.returncode == 0 and len(one.stdout.splitlines()) == 1
+    zero = seedwatch("alerts", "--limit", "0", "--config", str(cfg))
+    assert zero.returncode == 2 and "--limit" in zero.stderr and "0 is not at least 1" in zero.stderr
 
     table = seedwatch("alerts", "--failed", "--config", str(cfg), env={"COLUMNS": "200"})
     assert table.returncode == 0 and bad.id in table.stdout and "dead" in table.stdout and good.id not in table.stdout

@@ -98,6 +98,15 @@ def test_unknown_profile_seed_is_a_config_error(tmp_path):
     cfg = write_config(tmp_path, feeds=[], extra='[profiles."nope"]\nthreshold = 0.4\n')
     r = seedwatch("check", "-c", str(cfg))
     assert r.returncode != 0 and "profiles.nope: no seed with this id" in r.stderr
+    line = cfg.read_text().splitlines().index('[profiles."nope"]') + 1
+    assert f"{cfg}:{line}: profiles.nope" in r.stderr
+
+
+def test_webhook_for_an_unknown_seed_is_a_config_error_at_its_line(tmp_path):
+    cfg = write_config(tmp_path, feeds=[], webhooks=[{"name": "a", "url": "http://127.0.0.1:9/a"}, {"name": "b", "url": "http://127.0.0.1:9/b", "seeds": ["nope"]}])
+    r = seedwatch("check", "-c", str(cfg))
+    line = cfg.read_text().splitlines().index('seeds = ["nope"]') + 1
+    assert r.returncode != 0 and f"{cfg}:{line}: webhooks[1].seeds: no seed 'nope' in " in r.stderr and "seeds: 000_" in r.stderr, r.stderr
 
 
 def test_bad_override_names_line_and_key(tmp_path):

@@ -83,7 +83,10 @@ def test_one_alert_per_story_then_an_update(tmp_path: Path, feed_server: FeedSer
     assert "4 items" in text.stdout and "2 events" in text.stdout and text.stdout.count("UPDATE") == 1 and DEVELOPMENT.title in text.stdout
     assert "new: Pyongyang" in text.stdout
     other = seedwatch("stories", "--json", "--config", str(cfg), "--seed", "no-such-seed")
-    assert other.returncode == 0 and other.stdout == ""
+    assert other.returncode != 0 and other.stdout == ""
+    assert "no seed 'no-such-seed'" in other.stderr and f"seeds: {body['seed']['id']}" in other.stderr
+    too_few = seedwatch("stories", "--config", str(cfg), "--limit", "-1")
+    assert too_few.returncode == 2 and "--limit" in too_few.stderr and "-1 is not at least 1" in too_few.stderr
     bad = seedwatch("stories", "--config", str(cfg), "--since", "3 days")
     assert bad.returncode == 2 and "--since" in bad.stderr and '"3 days" is not a duration' in bad.stderr
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from monitor.cli import add_config_arg
+from monitor.cli import add_config_arg, positive_int
 from monitor.commands.feeds import cell
 from monitor.config import find_config, load_settings
 from monitor.service.app import App, read
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_arg(p)
     p.add_argument("--failed", action="store_true", help="only dead-lettered deliveries")
     p.add_argument("--json", action="store_true", help="one JSON object per delivery")
-    p.add_argument("--limit", type=int, default=50, metavar="N", help="rows to show (default 50)")
+    p.add_argument("--limit", type=positive_int, default=50, metavar="N", help="rows to show (default 50)")
     p.set_defaults(func=run_list)
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     retry = actions.add_parser("retry", help="queue an alert's failed deliveries again and send them now")

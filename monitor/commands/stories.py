@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import timedelta
+from pathlib import Path
 
-from monitor.cli import add_config_arg
+from monitor.cli import add_config_arg, positive_int
 from monitor.config import find_config, load_settings, parse_duration
+from monitor.errors import ConfigError
+from monitor.relevance.seeds import SEED_SUFFIXES
 from monitor.service.clock import utcnow
 from monitor.store import Store, StoryItemRow, StoryRow
 from monitor.text import printable
@@ -19,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_arg(p)
     p.add_argument("--seed", metavar="S", help="only stories of this seed id")
     p.add_argument("--since", metavar="DURATION", type=_duration, help="stories active within this long (default: [stories] window)")
-    p.add_argument("--limit", type=int, default=50, help="at most this many stories (default 50)")
+    p.add_argument("--limit", type=positive_int, default=50, metavar="N", help="at most this many stories (default 50)")
     p.add_argument("--json", action="store_true", help="print one JSON object per story")
     p.set_defaults(func=run)
 
@@ -34,9 +37,21 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     for row in rows:
         print(json.dumps(as_json(row), ensure_ascii=False) if args.json else as_text(row), flush=True)
+    if not rows and args.seed and not _is_seed(args.seed, settings.seeds_dir):
+        raise ConfigError(f"no seed {args.seed!r} in {settings.seeds_dir} (the id is the seed file's stem); seeds: {', '.join(_seed_ids(settings.seeds_dir)) or 'none'}")
     if not args.json and not rows:
         print("no stories in the window")
     return 0
+
+
+def _seed_ids(folder: Path) -> list[str]:
+    return sorted(p.stem for p in folder.glob("*") if p.suffix in SEED_SUFFIXES and p.is_file()) if folder.is_dir() else []
+
+
+def _is_seed(seed_id: str, folder: Path) -> bool:
+    """Whether `seed_id` names a seed file: a seed whose file was removed may still have stories
+    (then it is found in the store and never asked about here)."""
+    return seed_id in _seed_ids(folder)
 
 
 def _duration(text: str) -> float:

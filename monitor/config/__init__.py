@@ -14,6 +14,7 @@ from monitor.config.load import (
     find_config,
     key_path,
     load_settings,
+    located,
     validate,
 )
 from monitor.config.schema import (
@@ -38,6 +39,6 @@ from monitor.config.values import (
 
 __all__ = [
     "DEFAULT_CONFIG_PATHS", "FeedConfig", "FetchSection", "MonitorSection", "ProfileOverride", "ServiceSection", "Settings", "StoriesSection",
-    "WebhookConfig", "cron_trigger", "find_config", "interpolate", "key_path", "load_settings", "parse_duration", "parse_listen",
+    "WebhookConfig", "cron_trigger", "find_config", "interpolate", "key_path", "load_settings", "located", "parse_duration", "parse_listen",
     "parse_quiet_hours", "parse_size", "validate", "zone",
 ]

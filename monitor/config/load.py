@@ -68,6 +68,17 @@ def validate(raw: dict[str, Any], text: str, path: Path) -> Settings:
         raise ConfigError(f"{prefix}: {key_path(loc)}: {message}") from None
 
 
+def located(path: str | Path, loc: tuple[Any, ...]) -> str:
+    """`file:line: key.path` for a key of a config file already validated, for checks that need
+    more than the file (such as whether a seed id names a seed file); the line when it is found."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    where = _line_of(text, loc)
+    return f"{path}:{where}: {key_path(loc)}" if where else f"{path}: {key_path(loc)}"
+
+
 def key_path(loc: tuple[Any, ...]) -> str:
     """('feeds', 3, 'interval') -> 'feeds[3].interval'."""
     out = ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from monitor.config import Settings, find_config, load_settings
+from monitor.config import Settings, find_config, load_settings, located
 from monitor.errors import ConfigError
 from monitor.relevance.engine import Relevance
 from monitor.relevance.seeds import load_seeds
@@ -34,9 +34,15 @@ def read(config: str | None) -> tuple[Settings, list[Seed]]:
     settings = load_settings(find_config(config))
     seeds = load_seeds(settings.seeds_dir)
     known = {s.id for s in seeds}
+    missing = f"in {settings.seeds_dir} (the id is the seed file's stem); seeds: {', '.join(sorted(known))}"
     for seed_id in settings.profiles:
         if seed_id not in known:
-            raise ConfigError(f"{settings.path}: profiles.{seed_id}: no seed with this id in {settings.seeds_dir} (the id is the seed file's stem)")
+            raise ConfigError(f"{located(settings.path, ('profiles', seed_id))}: no seed with this id {missing}")
+    for n, hook in enumerate(settings.webhooks):
+        # a sink for a seed that is not there would wait, silent, for alerts that never come
+        for seed_id in hook.seeds or ():
+            if seed_id not in known:
+                raise ConfigError(f"{located(settings.path, ('webhooks', n, 'seeds'))}: no seed {seed_id!r} {missing}")
     return settings, seeds
 
 

@@ -76,6 +76,7 @@ def test_replay_bad_line_names_file_and_line(tmp_path):
     (b'{"id": "a", "title": "x"}\n{"id": "b", "title": "Zaha\xefwi"}\n', ":2: not UTF-8 text (byte 27 of the line)"),
     (b'{"id": "a", "title": "x"}\n[1, 2]\n', ":2: not a JSON object"),
     (b'{"id": "a", "title": "x\tcut"\n', ":1: not JSON: "),
+    (b'{"id": "a", "title": "x"}\n\n{"id": "a", "title": "y"}\n', ":3: id: 'a' is already on line 1; each id once"),
 ])
 def test_replay_unreadable_lines_name_file_line_and_why(tmp_path, content, expected):
     cfg = write_config(tmp_path, feeds=[])

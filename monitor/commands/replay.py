@@ -40,7 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def read_items(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, object) for each non-empty line; ConfigError naming file:line for bad input."""
+    """(line number, object) for each non-empty line; ConfigError naming file:line for bad input,
+    an id given twice included (its items would count twice in the metrics, its grades disagree)."""
+    seen: dict[str, int] = {}
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -64,6 +66,8 @@ def read_items(path: Path) -> Iterator[tuple[int, dict]]:
             for key in ("title", "summary", "lang"):
                 if obj.get(key) is not None and not isinstance(obj[key], str):
                     raise ConfigError(f"{path}:{n}: {key}: must be a string")
+            if (first := seen.setdefault(obj["id"], n)) != n:
+                raise ConfigError(f"{path}:{n}: id: {obj['id']!r} is already on line {first}; each id once")
             yield n, obj
 
 
@@ -97,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         if args.seed:
             profiles = [p for p in profiles if p.seed_id == args.seed]
             if not profiles:
-                raise ConfigError(f"no seed {args.seed!r}")
+                raise ConfigError(f"no seed {args.seed!r}; seeds: {', '.join(p.seed_id for p in loaded.profiles)}")
         judged = _replay(loaded.engine, profiles, rows, labels, out)
     if labels is not None:
         console = Console()

@@ -8,6 +8,7 @@ import pytest
 
 from monitor.config import load_settings, parse_duration
 from monitor.errors import ConfigError
+from monitor.store import Store
 from tests.conftest import SEEDS, seedwatch
 
 GOOD = f'''
@@ -93,6 +94,12 @@ def test_a_relative_sqlite_url_is_beside_the_config_whatever_the_working_folder(
     monkeypatch.chdir("/")
     settings = load_settings(_write(tmp_path, GOOD.replace('state = "state/x.db"', 'state = "sqlite:///state/x.db?timeout=5"')))
     assert settings.state_url == f"sqlite:///{tmp_path / 'state' / 'x.db'}?timeout=5"
+    store = Store(settings.state_url)  # the driver option is no part of the file's name
+    try:
+        assert store.where == str(tmp_path / "state" / "x.db")
+    finally:
+        store.close()
+    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["x.db"]
 
 
 def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ class Database:
     def __init__(self, url: str, readonly: bool = False) -> None:
         self.url = url
         self.readonly = readonly
-        self.path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+        self.path = Path(url.removeprefix("sqlite:///").partition("?")[0]) if url.startswith("sqlite:///") else None  # the file, without the driver options
         self.fault: str | None = None
         # One feed run writes at a time in this process: story placement reads, decides, then writes.
         self.write_lock = threading.Lock()

@@ -209,7 +209,16 @@ def test_check_refuses_the_apprise_url_run_would_refuse(tmp_path: Path) -> None:
     pytest.importorskip("apprise")
     cfg = write_config(tmp_path, feeds=[], webhooks=[{"name": "mail", "format": "apprise", "url": "nosuchservice://x"}])
     checked = seedwatch("check", "--config", str(cfg))
-    assert checked.returncode != 0 and 'webhooks "mail": Apprise does not understand the URL "nosuchservice://x"' in checked.stderr
+    line = cfg.read_text().splitlines().index('url = "nosuchservice://x"') + 1
+    assert checked.returncode != 0 and f'{cfg}:{line}: webhooks[0].url: Apprise does not understand the URL "nosuchservice://x"' in checked.stderr, checked.stderr
+
+
+def test_check_warns_of_two_sinks_posting_to_one_url(tmp_path: Path) -> None:
+    hooks = [{"name": "a", "url": "http://127.0.0.1:9/h"}, {"name": "b", "url": "http://127.0.0.1:9/other"}, {"name": "c", "url": "http://127.0.0.1:9/h", "format": "slack"}]
+    checked = seedwatch("check", "--config", str(write_config(tmp_path, feeds=[], webhooks=hooks)))
+    assert checked.returncode == 0, checked.stderr
+    warnings = [line for line in checked.stdout.splitlines() if "warning:" in line]
+    assert warnings == ['  warning: webhooks "c" posts to the same URL as "a": an alert both take arrives there twice (give one `seeds` or `min_score` apart, or drop one)']
 
 
 def test_a_secret_must_be_real_base64(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from monitor.cli import add_config_arg
-from monitor.delivery.sinks import check_sinks
+from monitor.delivery.sinks import sink_warnings
 from monitor.relevance.warnings import seed_warnings
 from monitor.service.loading import load
 from monitor.text import printable
@@ -20,12 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     loaded = load(args.config)
     settings, seeds, profiles = loaded.settings, loaded.seeds, loaded.profiles
-    check_sinks(settings.webhooks)  # the same refusal `run` would make at start
     enabled = sum(f.enabled for f in settings.feeds)
     print(f"config   {printable(settings.path)}: ok")
     print(f"state    {printable(settings.state_url)}")
     print(f"feeds    {len(settings.feeds)} ({enabled} enabled), default interval {settings.monitor.poll_interval:g} s")
     print(f"webhooks {len(settings.webhooks)}: " + (", ".join(f"{printable(h.name)} ({h.format})" for h in settings.webhooks) or "none (alerts are only logged)"))
+    for warning in sink_warnings(settings.webhooks):
+        print(f"  warning: {printable(warning)}")
     print(f"seeds    {len(seeds)} in {printable(settings.seeds_dir)}")
     for seed, profile in zip(seeds, profiles):
         # a seed's title and its words are text from a file: an ESC in them must not reach the terminal

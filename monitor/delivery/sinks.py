@@ -259,14 +259,29 @@ def _fit(joined: str, limit: int, more: int, listed: int) -> str:
 
 
 def check_sinks(webhooks: tuple[WebhookConfig, ...]) -> None:
-    """Refuse sinks that could never deliver: an Apprise URL Apprise does not understand."""
+    """Refuse sinks that could never deliver (see `sink_problem`)."""
     for hook in webhooks:
-        if hook.format == "apprise":
-            _check_apprise_url(hook)
+        if problem := sink_problem(hook):
+            raise DeliveryError(f"webhooks \"{hook.name}\": {problem}")
 
 
-def _check_apprise_url(hook: WebhookConfig) -> None:
+def sink_problem(hook: WebhookConfig) -> str | None:
+    """Why this sink could never deliver, or None: an Apprise URL Apprise does not understand."""
+    if hook.format != "apprise":
+        return None
     import apprise
 
     if not apprise.Apprise().add(hook.url):
-        raise DeliveryError(f"webhooks \"{hook.name}\": Apprise does not understand the URL \"{hook.url}\" (see the Apprise wiki for URL forms)")
+        return f"Apprise does not understand the URL \"{hook.url}\" (see the Apprise wiki for URL forms)"
+    return None
+
+
+def sink_warnings(webhooks: tuple[WebhookConfig, ...]) -> list[str]:
+    """What in the sinks is allowed but likely a mistake: two sinks posting to one URL deliver
+    every alert both take twice to the same place."""
+    first: dict[str, WebhookConfig] = {}
+    out = []
+    for hook in webhooks:
+        if (other := first.setdefault(hook.url, hook)) is not hook:
+            out.append(f"webhooks \"{hook.name}\" posts to the same URL as \"{other.name}\": an alert both take arrives there twice (give one `seeds` or `min_score` apart, or drop one)")
+    return out

@@ -37,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     for row in rows:
         print(json.dumps(as_json(row), ensure_ascii=False) if args.json else as_text(row), flush=True)
-    if not rows and args.seed and not _is_seed(args.seed, settings.seeds_dir):
-        raise ConfigError(f"no seed {args.seed!r} in {settings.seeds_dir} (the id is the seed file's stem); seeds: {', '.join(_seed_ids(settings.seeds_dir)) or 'none'}")
+    if not rows and args.seed and args.seed not in (ids := _seed_ids(settings.seeds_dir)):
+        # a seed whose file was removed may still have stories: only an id with neither is a mistake
+        raise ConfigError(f"no seed {args.seed!r} in {settings.seeds_dir} (the id is the seed file's stem); seeds: {', '.join(ids) or 'none'}")
     if not args.json and not rows:
         print("no stories in the window")
     return 0
@@ -46,12 +47,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _seed_ids(folder: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*") if p.suffix in SEED_SUFFIXES and p.is_file()) if folder.is_dir() else []
-
-
-def _is_seed(seed_id: str, folder: Path) -> bool:
-    """Whether `seed_id` names a seed file: a seed whose file was removed may still have stories
-    (then it is found in the store and never asked about here)."""
-    return seed_id in _seed_ids(folder)
 
 
 def _duration(text: str) -> float:

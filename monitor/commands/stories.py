@@ -6,12 +6,11 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import timedelta
-from pathlib import Path
 
 from monitor.cli import add_config_arg, positive_int
 from monitor.config import find_config, load_settings, parse_duration
 from monitor.errors import ConfigError
-from monitor.relevance.seeds import SEED_SUFFIXES
+from monitor.relevance.seeds import seed_files
 from monitor.service.clock import utcnow
 from monitor.store import Store, StoryItemRow, StoryRow
 from monitor.text import printable
@@ -37,16 +36,12 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     for row in rows:
         print(json.dumps(as_json(row), ensure_ascii=False) if args.json else as_text(row), flush=True)
-    if not rows and args.seed and args.seed not in (ids := _seed_ids(settings.seeds_dir)):
+    if not rows and args.seed and args.seed not in (ids := [p.stem for p in seed_files(settings.seeds_dir)]):
         # a seed whose file was removed may still have stories: only an id with neither is a mistake
         raise ConfigError(f"no seed {args.seed!r} in {settings.seeds_dir} (the id is the seed file's stem); seeds: {', '.join(ids) or 'none'}")
     if not args.json and not rows:
         print("no stories in the window")
     return 0
-
-
-def _seed_ids(folder: Path) -> list[str]:
-    return sorted(p.stem for p in folder.glob("*") if p.suffix in SEED_SUFFIXES and p.is_file()) if folder.is_dir() else []
 
 
 def _duration(text: str) -> float:

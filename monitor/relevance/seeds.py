@@ -25,10 +25,15 @@ def load_seeds(folder: Path) -> list[Seed]:
     """All seeds in `folder`, sorted by id; ConfigError if there is none or one is unreadable."""
     if not folder.is_dir():
         raise ConfigError(f"{folder}: seeds folder does not exist")
-    seeds = [load_seed(p) for p in sorted(folder.iterdir()) if p.suffix in SEED_SUFFIXES and p.is_file()]
+    seeds = [load_seed(p) for p in seed_files(folder)]
     if not seeds:
         raise ConfigError(f"{folder}: no seed files (*.txt, *.md)")
     return seeds
+
+
+def seed_files(folder: Path) -> list[Path]:
+    """The seed files in `folder` (none when it is no folder), sorted by name, so by id."""
+    return sorted(p for p in folder.iterdir() if p.suffix in SEED_SUFFIXES and p.is_file()) if folder.is_dir() else []
 
 
 def load_seed(path: Path) -> Seed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from monitor.cli import add_config_arg
-from monitor.delivery.sinks import sink_warnings
+from monitor.delivery.sinks import check_sinks, sink_warnings
 from monitor.relevance.warnings import seed_warnings
 from monitor.service.loading import load
 from monitor.text import printable
@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     loaded = load(args.config)
     settings, seeds, profiles = loaded.settings, loaded.seeds, loaded.profiles
+    check_sinks(settings.webhooks, settings.path)  # the same refusal `run` would make at start
     enabled = sum(f.enabled for f in settings.feeds)
     print(f"config   {printable(settings.path)}: ok")
     print(f"state    {printable(settings.state_url)}")

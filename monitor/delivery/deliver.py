@@ -81,6 +81,7 @@ class Deliverer:
         lock: threading.Lock | None = None,
         bound: Bound = nullcontext,
         timeout: float = TIMEOUT,
+        config: str | None = None,
     ) -> None:
         self.store = store
         self.hooks = {h.name: h for h in webhooks}
@@ -94,7 +95,7 @@ class Deliverer:
         # rows are claimed in this name; another process (`seedwatch once`) has its own
         self.claimer = holder_name()
         self._ensured = False
-        check_sinks(webhooks)
+        check_sinks(webhooks, config)  # `config`: the file the sinks came from, for file:line
 
     def close(self) -> None:
         self.client.close()

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import nh3
 
 from monitor import wire
-from monitor.config import WebhookConfig
+from monitor.config import WebhookConfig, located
 from monitor.errors import DeliveryError
 from monitor.urls import Url, parse_url
 
@@ -258,14 +258,16 @@ def _fit(joined: str, limit: int, more: int, listed: int) -> str:
     return "\n".join(kept) + (f"\n…and {left} more" if left else "")
 
 
-def check_sinks(webhooks: tuple[WebhookConfig, ...]) -> None:
-    """Refuse sinks that could never deliver (see `sink_problem`)."""
-    for hook in webhooks:
-        if problem := sink_problem(hook):
-            raise DeliveryError(f"webhooks \"{hook.name}\": {problem}")
+def check_sinks(webhooks: tuple[WebhookConfig, ...], config: str | None = None) -> None:
+    """Refuse sinks that could never deliver (see `_problem`), naming the key's file:line in
+    `config` (the file the sinks were read from) when given, else the sink."""
+    for n, hook in enumerate(webhooks):
+        if problem := _problem(hook):
+            where = located(config, ("webhooks", n, "url")) if config else f"webhooks \"{hook.name}\""
+            raise DeliveryError(f"{where}: {problem}")
 
 
-def sink_problem(hook: WebhookConfig) -> str | None:
+def _problem(hook: WebhookConfig) -> str | None:
     """Why this sink could never deliver, or None: an Apprise URL Apprise does not understand."""
     if hook.format != "apprise":
         return None

@@ -69,7 +69,7 @@ class App:
         stop = threading.Event()
         guard = Guard.from_settings(settings.monitor)  # webhook URLs pass the same SSRF guard as feeds
         # the guarded transport also gives each POST its one total deadline (netguard.deadline)
-        deliverer = Deliverer(store, settings.webhooks, client=guarded_client(guard, timeout=DELIVERY_TIMEOUT), bound=deadline)
+        deliverer = Deliverer(store, settings.webhooks, client=guarded_client(guard, timeout=DELIVERY_TIMEOUT), bound=deadline, config=settings.path)
         shared = store.host_slot if store.dialect == "postgresql" else None  # per_host across instances
         fetcher = Fetcher(settings.fetch, guard, stop=stop, shared_slot=shared)
         return cls(settings, seeds, engine, profiles, store, fetcher, deliverer, stop, parser, embedder=embedder)
@@ -85,7 +85,7 @@ class App:
         if settings.webhooks != self.settings.webhooks:
             # the HTTP client is shared, so a delivery in flight on the old sinks is not cut off
             old = self.deliverer
-            self.deliverer = Deliverer(self.store, settings.webhooks, client=old.client, rng=old.rng, lock=old.lock, bound=old.bound, timeout=old.timeout)
+            self.deliverer = Deliverer(self.store, settings.webhooks, client=old.client, rng=old.rng, lock=old.lock, bound=old.bound, timeout=old.timeout, config=settings.path)
         self.settings, self.seeds, self.profiles = settings, seeds, profiles
 
     def enabled_feeds(self) -> list[FeedConfig]:

@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from monitor.config import Settings, find_config, load_settings, located
-from monitor.delivery.sinks import sink_problem
 from monitor.errors import ConfigError
 from monitor.relevance.engine import Relevance
 from monitor.relevance.seeds import load_seeds
@@ -44,8 +43,6 @@ def read(config: str | None) -> tuple[Settings, list[Seed]]:
         for seed_id in hook.seeds or ():
             if seed_id not in known:
                 raise ConfigError(f"{located(settings.path, ('webhooks', n, 'seeds'))}: no seed {seed_id!r} {missing}")
-        if problem := sink_problem(hook):  # the refusal the deliverer would make at start, with the line
-            raise ConfigError(f"{located(settings.path, ('webhooks', n, 'url'))}: {problem}")
     return settings, seeds
 
 

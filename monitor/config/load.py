@@ -63,9 +63,7 @@ def validate(raw: dict[str, Any], text: str, path: Path) -> Settings:
             message = "required key is missing"
         elif "input" in err and err["type"] not in ("value_error",) and not isinstance(err["input"], dict):
             message = f"{err['input']!r}: {message}"
-        where = _line_of(text, loc)
-        prefix = f"{path}:{where}" if where else f"{path}"
-        raise ConfigError(f"{prefix}: {key_path(loc)}: {message}") from None
+        raise ConfigError(f"{_at(path, text, loc)}: {message}") from None
 
 
 def located(path: str | Path, loc: tuple[Any, ...]) -> str:
@@ -75,6 +73,11 @@ def located(path: str | Path, loc: tuple[Any, ...]) -> str:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         text = ""
+    return _at(path, text, loc)
+
+
+def _at(path: str | Path, text: str, loc: tuple[Any, ...]) -> str:
+    """`file:line: key.path`, the line of the key in `text` when it can be found."""
     where = _line_of(text, loc)
     return f"{path}:{where}: {key_path(loc)}" if where else f"{path}: {key_path(loc)}"
 
